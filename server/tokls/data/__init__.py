@@ -1,0 +1,1 @@
+"""Labelled data sets that tokls can fetch from ordinary package registries."""
