@@ -1,0 +1,1 @@
+"""One module per LSP concern; each exposes ``register(server)``."""

@@ -1,0 +1,71 @@
+"""End-to-end helpers: the real server (`python -m tokls serve`) driven by pytest-lsp's client."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+SERVER = [sys.executable, "-m", "tokls", "serve"]
+
+
+async def start(client: LanguageClient, options: dict | None = None, editor: str = "visual-studio-code",
+                encodings: list[str] | None = None) -> types.InitializeResult:
+    caps = client_capabilities(editor)
+    if encodings is not None:
+        caps.general = types.GeneralClientCapabilities(position_encodings=encodings)
+    return await client.initialize_session(types.InitializeParams(
+        capabilities=caps, initialization_options=options, root_uri="file:///workspace"))
+
+
+async def wait_diagnostics(client: LanguageClient, uri: str, version: int | None = None, timeout: float = 20):
+    """Wait until diagnostics for ``uri`` (at ``version`` when given) have been published."""
+    async def until():
+        while True:
+            got = client.diagnostics.get(uri)
+            if got is not None and (version is None or client.diagnostic_versions.get(uri) == version):
+                return got
+            await asyncio.sleep(0.02)
+    return await asyncio.wait_for(until(), timeout)
+
+
+def track_versions(client: LanguageClient) -> None:
+    """Record the version of each publish next to pytest-lsp's own record of diagnostics."""
+    client.diagnostic_versions = {}
+    client.publish_log = []
+
+    def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
+        client.diagnostics[params.uri] = params.diagnostics
+        client.diagnostic_versions[params.uri] = params.version
+        client.publish_log.append(params)
+
+    # replaces pytest-lsp's default handler, which keeps the diagnostics but not the version
+    client.protocol.fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = on_diagnostics
+
+
+def open_doc(client: LanguageClient, uri: str, text: str, version: int = 1, language: str = "plaintext") -> None:
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id=language, version=version, text=text)))
+
+
+def edit(client: LanguageClient, uri: str, version: int, start: tuple[int, int], end: tuple[int, int],
+         text: str) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(start=types.Position(*start), end=types.Position(*end)), text=text)]))
+
+
+def by_code(diagnostics: list[types.Diagnostic], code: str) -> list[types.Diagnostic]:
+    return [d for d in diagnostics if d.code == code]
+
+
+def config(**kwargs: Any) -> ClientServerConfig:
+    return ClientServerConfig(server_command=SERVER, **kwargs)
+
+
+__all__ = ["pytest_lsp", "start", "wait_diagnostics", "open_doc", "edit", "by_code", "config", "track_versions"]
