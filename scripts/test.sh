@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: core, LSP end-to-end and real-editor tests (pytest), then the VS Code
+# client (build, package, unit tests, code-server end-to-end).
+#   TOKLS_SKIP_VSCODE=1   skip the VS Code tier (it installs code-server and Chromium)
+#   extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not slow"`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+
+bash scripts/install-editors.sh
+
+set +e
+"$PY" -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure here" >&2
+  exit 1
+fi
+[ "$rc" -eq 0 ] || exit "$rc"
+
+if [ "${TOKLS_SKIP_VSCODE:-0}" = "1" ]; then
+  echo "VS Code tier skipped (TOKLS_SKIP_VSCODE=1)"
+elif [ -f scripts/test-vscode.sh ]; then
+  bash scripts/test-vscode.sh
+fi
