@@ -1,0 +1,20 @@
+/** The client's commands (ids differ from the server's `tokls.count` / `tokls.classify` …). */
+import * as vscode from "vscode";
+import { classifyLines, classifySelection, showTokens } from "./classify";
+import { selectModel } from "./modelPicker";
+import { ResultPanel } from "./panel";
+import { ServerManager } from "./server";
+
+export function registerCommands(context: vscode.ExtensionContext, server: ServerManager, log: vscode.LogOutputChannel): vscode.Disposable {
+  const panel = new ResultPanel();
+  const reg = vscode.commands.registerCommand;
+  return vscode.Disposable.from(
+    panel,
+    reg("tokls.classifySelection", () => classifySelection(server, panel, log)),
+    reg("tokls.classifyLinesOfSelection", () => classifyLines(server, panel, log)),
+    reg("tokls.showTokensOfSelection", () => showTokens(server, panel, log)),
+    reg("tokls.selectModel", () => selectModel(context)),
+    reg("tokls.restartServer", () => server.restart("requested by the user")),
+    reg("tokls.showOutput", () => log.show()),
+  );
+}

@@ -1,0 +1,29 @@
+/** Entry point: activation wires the modules together; deactivation stops the server. */
+import * as vscode from "vscode";
+import { registerCommands } from "./commands";
+import { createLog } from "./logging";
+import { onActiveInterpreterChanged } from "./python";
+import { ServerManager } from "./server";
+import { watchSettings } from "./settings";
+import { StatusBar } from "./statusBar";
+
+let server: ServerManager | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = createLog(context);
+  server = new ServerManager(log);
+  const s = server;
+  context.subscriptions.push(
+    s,
+    registerCommands(context, s, log),
+    new StatusBar(s, log),
+    watchSettings({ restart: () => void s.restart("settings changed"), notify: () => void s.pushSettings() }),
+    await onActiveInterpreterChanged(() => void s.restart("the Python extension's interpreter changed")),
+  );
+  void s.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.stop();
+  server = undefined;
+}

@@ -1,0 +1,64 @@
+/** Items of the Select Tokenizer Model quick pick, and the recently-used list. Pure. */
+
+export interface Preset {
+  id: string;
+  detail: string;
+}
+
+/** Tokenizers the server knows by name and ships for offline use. */
+export const PRESETS: readonly Preset[] = [
+  { id: "bert-base-uncased", detail: "WordPiece · 30,522 tokens · max 512 · BERT, MiniLM, most encoders" },
+  { id: "gpt2", detail: "Byte-level BPE · 50,257 tokens · max 1024 · GPT-2 and relatives" },
+];
+
+export const MAX_RECENT = 5;
+
+export type ModelItem =
+  | { kind: "separator"; label: string }
+  | { kind: "model"; label: string; model: string; description?: string; detail?: string; current: boolean }
+  | { kind: "browse"; label: string; detail: string }
+  | { kind: "custom"; label: string; model: string; detail: string };
+
+/** Move `model` to the front of `recent`, without duplicates, at most `max` long. */
+export function pushRecent(recent: readonly string[], model: string, max = MAX_RECENT): string[] {
+  const m = model.trim();
+  if (m === "") return [...recent];
+  return [m, ...recent.filter((r) => r !== m)].slice(0, max);
+}
+
+export function modelItems(current: string, recent: readonly string[]): ModelItem[] {
+  const items: ModelItem[] = [{ kind: "separator", label: "Presets" }];
+  const presetIds = new Set(PRESETS.map((p) => p.id));
+  for (const p of PRESETS) {
+    items.push({ kind: "model", label: p.id, model: p.id, detail: p.detail, description: p.id === current ? "current" : undefined, current: p.id === current });
+  }
+  const others = recent.filter((r) => !presetIds.has(r));
+  if (current && !presetIds.has(current) && !others.includes(current)) others.unshift(current);
+  if (others.length > 0) {
+    items.push({ kind: "separator", label: "Recently used" });
+    for (const r of others) {
+      items.push({ kind: "model", label: r, model: r, description: r === current ? "current" : isLocalPath(r) ? "local folder" : "Hugging Face hub", current: r === current });
+    }
+  }
+  items.push({ kind: "separator", label: "" });
+  items.push({ kind: "browse", label: "$(folder-opened) Browse…", detail: "A local folder with tokenizer.json (or vocab.txt, or vocab.json + merges.txt)" });
+  return items;
+}
+
+/** The extra item offered for what the user typed, or undefined when it is empty or already listed. */
+export function customItem(value: string, items: readonly ModelItem[]): ModelItem | undefined {
+  const v = value.trim();
+  if (v === "") return undefined;
+  if (items.some((i) => i.kind === "model" && i.model === v)) return undefined;
+  const local = isLocalPath(v);
+  return {
+    kind: "custom",
+    label: local ? `$(folder) ${v}` : `$(cloud-download) ${v}`,
+    model: v,
+    detail: local ? "Use this local folder" : "Use this Hugging Face hub id (downloaded once into the Hugging Face cache)",
+  };
+}
+
+export function isLocalPath(s: string): boolean {
+  return /^([~.]?[\\/]|[A-Za-z]:[\\/])/.test(s);
+}

@@ -1,0 +1,236 @@
+/**
+ * Starting, stopping and restarting the tokls language server (`python -m tokls serve` on stdio),
+ * and calling its `workspace/executeCommand` commands with progress and cancellation.
+ */
+import { randomUUID } from "node:crypto";
+import * as vscode from "vscode";
+import {
+  CloseAction,
+  DidChangeConfigurationNotification,
+  ErrorAction,
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  RevealOutputChannelOn,
+  ServerOptions,
+  State,
+  TransportKind,
+  WorkDoneProgress,
+} from "vscode-languageclient/node";
+import { Interpreter, SERVE_ARGS, explainFailure, installCommand } from "./lib/interpreter";
+import { ProgressTracker, WorkDone } from "./lib/progress";
+import { configurationSection, documentSelector } from "./lib/settings";
+import { errorMessage } from "./logging";
+import { checkInterpreter, pythonExtensionInstalled, resolveInterpreter } from "./python";
+import { readLanguages, readServerSettings } from "./settings";
+
+export interface CommandOptions {
+  token?: vscode.CancellationToken;
+  progress?: vscode.Progress<{ message?: string; increment?: number }>;
+}
+
+/** Thrown by `ServerManager.command` when the user cancelled the request. */
+export class Cancelled extends Error {
+  constructor() {
+    super("cancelled");
+  }
+}
+
+export class ServerManager implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly changed = new vscode.EventEmitter<LanguageClient | undefined>();
+  /** Fires with the running client after each start, and with `undefined` after a stop. */
+  readonly onDidChangeClient = this.changed.event;
+  private lastFailure: string | undefined;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  /** The running client, if any. */
+  get running(): LanguageClient | undefined {
+    return this.client?.isRunning() ? this.client : undefined;
+  }
+
+  /** Why the last start failed, if it did. */
+  get failure(): string | undefined {
+    return this.lastFailure;
+  }
+
+  start(): Promise<void> {
+    return this.enqueue(() => this.doStart());
+  }
+
+  stop(): Promise<void> {
+    return this.enqueue(() => this.doStop());
+  }
+
+  restart(reason: string): Promise<void> {
+    this.log.info(`Restarting the server: ${reason}`);
+    return this.enqueue(async () => {
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
+  /** Send the current server settings (after a change that needs no restart). */
+  async pushSettings(): Promise<void> {
+    const client = this.running;
+    if (!client) return;
+    this.log.info("Settings changed: sending workspace/didChangeConfiguration");
+    await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { tokls: readServerSettings() } });
+  }
+
+  /** Run a server command (docs/protocol.md) with work-done progress and cancellation. */
+  async command<T>(command: string, args: unknown[], opts: CommandOptions = {}): Promise<T> {
+    await this.queue;
+    const client = this.running;
+    if (!client) {
+      throw new Error(this.lastFailure ?? "the tokls server is not running (run “tokls: Restart Server”, see “tokls: Show Output”)");
+    }
+    const workDoneToken = opts.progress ? randomUUID() : undefined;
+    const tracker = new ProgressTracker();
+    const sub =
+      workDoneToken && opts.progress
+        ? client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+            const step = tracker.step(value as WorkDone);
+            if (step) opts.progress!.report(step);
+          })
+        : undefined;
+    try {
+      return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args, workDoneToken }, opts.token)) as T;
+    } catch (err) {
+      if (opts.token?.isCancellationRequested) throw new Cancelled();
+      throw err;
+    } finally {
+      sub?.dispose();
+    }
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.changed.dispose();
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async doStart(): Promise<void> {
+    this.lastFailure = undefined;
+    const interp = await resolveInterpreter();
+    this.log.info(`Python interpreter: ${interp.command} (${interp.source})`);
+    const check = await checkInterpreter(interp.command);
+    if (!check.ok) {
+      this.fail(interp, explainFailure(interp, check), check.problem === "missing");
+      return;
+    }
+    this.log.info(`Python ${check.version} at ${check.executable} has tokls; starting \`${interp.command} ${SERVE_ARGS.join(" ")}\``);
+
+    const languages = readLanguages();
+    await vscode.commands.executeCommand("setContext", "tokls.languages", languages);
+    const serverOptions: ServerOptions = {
+      command: interp.command,
+      args: [...SERVE_ARGS],
+      transport: TransportKind.stdio,
+      options: { env: { ...process.env, PYTHONUNBUFFERED: "1", PYTHONIOENCODING: "utf-8" } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: documentSelector(languages),
+      outputChannel: this.log,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      initializationOptions: () => readServerSettings(),
+      connectionOptions: { maxRestartCount: 3 },
+      markdown: { isTrusted: false, supportHtml: false },
+      middleware: {
+        workspace: {
+          // Answer the server's workspace/configuration with the protocol's tree, not VS Code's
+          // flat section (which also holds client-only settings).
+          configuration: async (params, token, next) => {
+            const defaults = await next(params, token);
+            return params.items.map((item, i) => {
+              const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
+              const value = configurationSection(readServerSettings(scope), item.section);
+              return value === undefined && Array.isArray(defaults) ? defaults[i] : value;
+            });
+          },
+        },
+      },
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue }),
+        closed: () => {
+          this.log.error("The tokls server stopped unexpectedly; see the log above.");
+          return { action: CloseAction.Restart };
+        },
+      },
+    };
+    const client = new LanguageClient("tokls", "tokls", serverOptions, clientOptions);
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Stopped) void vscode.commands.executeCommand("setContext", "tokls.active", false);
+    });
+    try {
+      await client.start();
+    } catch (err) {
+      this.log.error(`The server did not start: ${errorMessage(err)}`);
+      this.lastFailure = `tokls: the server did not start (${errorMessage(err)}).`;
+      try {
+        await client.dispose(2000);
+      } catch {
+        // already gone
+      }
+      void this.showFailure(this.lastFailure, interp, false);
+      this.changed.fire(undefined);
+      return;
+    }
+    this.client = client;
+    await vscode.commands.executeCommand("setContext", "tokls.active", true);
+    this.log.info("Server started");
+    this.changed.fire(client);
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    await vscode.commands.executeCommand("setContext", "tokls.active", false);
+    this.changed.fire(undefined);
+    try {
+      if (client.needsStop()) await client.stop(3000);
+    } catch (err) {
+      this.log.warn(`Stopping the server: ${errorMessage(err)}`);
+    }
+    try {
+      await client.dispose();
+    } catch {
+      // already disposed
+    }
+  }
+
+  private fail(interp: Interpreter, message: string, offerInstall: boolean): void {
+    this.lastFailure = message;
+    this.log.error(message);
+    this.changed.fire(undefined);
+    void this.showFailure(message, interp, offerInstall);
+  }
+
+  private async showFailure(message: string, interp: Interpreter, offerInstall: boolean): Promise<void> {
+    const select = "Select Interpreter";
+    const copy = "Copy Install Command";
+    const output = "Show Output";
+    const actions = offerInstall ? [select, copy, output] : [select, output];
+    const choice = await vscode.window.showErrorMessage(message, ...actions);
+    if (choice === select) {
+      if (pythonExtensionInstalled() && interp.source !== "setting") {
+        await vscode.commands.executeCommand("python.setInterpreter");
+      } else {
+        await vscode.commands.executeCommand("workbench.action.openSettings", "tokls.interpreter");
+      }
+    } else if (choice === copy) {
+      await vscode.env.clipboard.writeText(installCommand(interp.command));
+      void vscode.window.showInformationMessage(`Copied: ${installCommand(interp.command)} — run it in a terminal, then “tokls: Restart Server”.`);
+    } else if (choice === output) {
+      this.log.show(true);
+    }
+  }
+}
