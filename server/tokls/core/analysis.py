@@ -231,16 +231,17 @@ class DocumentTokens:
         chunk = enc.chunk_at(rel)
         offs = enc.offsets(chunk)
         k = bisect.bisect_right(offs, (rel, float("inf"))) - 1
-        if k < 0:
-            return []
-        first = offs[k][0]
-        while k > 0 and offs[k - 1][0] == first:
-            k -= 1
-        hits = []
-        while k < len(offs) and offs[k][0] == first:
+        # Spans are sorted by start but may overlap (byte pieces of one character share or
+        # straddle it): look back until a few tokens in a row miss the offset.
+        hits, misses = [], 0
+        while k >= 0 and misses < 4:
             if rel < offs[k][1]:
                 hits.append(self._info(seg, enc, a, chunk, k))
-            k += 1
+                misses = 0
+            else:
+                misses += 1
+            k -= 1
+        hits.reverse()
         return hits
 
     def tokens_in(self, start: int, end: int, limit: int | None = None) -> list[TokenInfo]:

@@ -1,0 +1,122 @@
+"""Token counts and truncation points against the raw `tokenizers` library, text by text."""
+
+from __future__ import annotations
+
+import pytest
+
+from tokls.core.analysis import DocumentTokens, analyze, segment_spans
+
+TEXTS = {
+    "empty": "",
+    "word": "hello",
+    "prose": "The quick brown fox jumps over the lazy dog. " * 40,
+    "code": "def f(x):\n    return {'a': [x ** 2 for x in range(10)]}  # squares\n" * 30,
+    "emoji": "Emoji 😀 and a family 👨‍👩‍👧 and flags 🇫🇷🇯🇵, keycaps 1️⃣. " * 25,
+    "cjk": "日本語のテキストと中文文本，还有한국어 텍스트。" * 40,
+    "combining": "café naïve e\u0301 a\u0308 n\u0303 " * 60,
+    "crlf": "first line\r\nsecond line\r\n\r\nfourth line after a blank\r\n" * 40,
+    "lone_cr": "old mac\rline ends\rstill\r" * 50,
+    "long_line": ("word " * 3000).strip(),
+    "no_spaces": "x" * 5000,
+    "whitespace": " \t\n \r\n\u00a0\u3000 " * 30,
+    "control": "nul\x00 bell\x07 esc\x1b vt\x0b ff\x0c sep\x1c end\u2028para\u2029 " * 20,
+    "unknown_heavy": "🙂" * 700,
+    "special_literals": "[CLS] [SEP] <|endoftext|> [UNK] [MASK] " * 50,
+    "long_words": ("a" * 150 + " " + "Pneumonoultramicroscopicsilicovolcanoconiosis ") * 30,
+    "mixed": "Prices: $1,234.56 — 50% off! Email me@example.com, visit https://example.com/a?b=c#d\n" * 30,
+}
+
+
+@pytest.mark.parametrize("name", TEXTS)
+def test_count_equals_raw_encoding(tok, name):
+    text = TEXTS[name]
+    raw = tok.tokenizer.encode(text, add_special_tokens=True)
+    assert analyze(text, tok).tokens == len(raw.ids)
+
+
+@pytest.mark.parametrize("name", TEXTS)
+@pytest.mark.parametrize("limit", [8, 64, 512])
+def test_truncation_offset_is_start_of_first_dropped_token(tok, name, limit):
+    text = TEXTS[name]
+    raw = tok.tokenizer.encode(text, add_special_tokens=False)
+    keep = limit - tok.num_special
+    seg = analyze(text, tok, max_length=limit).segments[0]
+    if len(raw.ids) <= keep:
+        assert seg.truncation is None
+    else:
+        assert seg.truncation is not None
+        assert seg.truncation.offset == raw.offsets[keep][0]
+        assert seg.truncation.dropped_tokens == len(raw.ids) - keep
+        assert seg.tokens == len(raw.ids) + tok.num_special
+
+
+def test_default_limits(bert, gpt2):
+    assert bert.max_length == 512 and bert.num_special == 2
+    assert gpt2.max_length == 1024 and gpt2.num_special == 0
+    text = "word " * 600
+    assert analyze(text, bert).segments[0].truncation.dropped_tokens == 600 + 2 - 512
+    assert analyze(text, gpt2).segments[0].truncation is None
+
+
+@pytest.mark.parametrize("mode", ["line", "paragraph"])
+@pytest.mark.parametrize("name", ["prose", "crlf", "lone_cr", "code", "whitespace", "control", "empty"])
+def test_segments_count_each_input_alone(tok, mode, name):
+    text = TEXTS[name].replace(". ", ".\n", 7).replace("\n    ", "\n\n    ", 3)
+    spans = segment_spans(text, mode)
+    analysis = analyze(text, tok, mode=mode, max_length=16)
+    assert [(s.start, s.end) for s in analysis.segments] == spans
+    for seg in analysis.segments:
+        piece = text[seg.start:seg.end]
+        assert piece.strip(), "blank inputs are not segments"
+        raw = tok.tokenizer.encode(piece, add_special_tokens=False)
+        assert seg.tokens == len(raw.ids) + tok.num_special
+        keep = 16 - tok.num_special
+        if len(raw.ids) > keep:
+            assert seg.truncation.offset == seg.start + raw.offsets[keep][0]
+        else:
+            assert seg.truncation is None
+
+
+def test_segment_spans():
+    text = "a\n\n  \nb c\r\nd\r\n\r\ne\rf\n"
+    assert segment_spans(text, "line") == [(0, 1), (6, 9), (11, 12), (16, 17), (18, 19)]
+    assert segment_spans(text, "paragraph") == [(0, 1), (6, 12), (16, 19)]
+    assert segment_spans(text, "document") == [(0, len(text))]
+    with pytest.raises(ValueError):
+        segment_spans(text, "sentence")
+
+
+def test_tokens_at_and_word_split(bert):
+    text = "Tokenization untranslatable 😀 end"
+    state = DocumentTokens(bert, text)
+    (t,) = state.tokens_at(text.index("tra"))
+    assert t.piece == "##tra" and t.word == ("un", "##tra", "##ns", "##lat", "##able")
+    assert t.index == 4  # [CLS] token ##ization un ##tra
+    assert (t.start, t.end) == (15, 18) and not t.truncated
+    (unk,) = state.tokens_at(text.index("😀"))
+    assert unk.unknown and unk.piece == "[UNK]"
+    assert state.tokens_at(text.index(" ")) == []  # whitespace belongs to no BERT token
+
+
+def test_byte_level_pieces_of_one_character(gpt2):
+    text = "a 👨‍👩‍👧 b"
+    state = DocumentTokens(gpt2, text)
+    hits = state.tokens_at(2)
+    raw = gpt2.tokenizer.encode(text)
+    expected = [i for i, (s, e) in enumerate(raw.offsets) if s <= 2 < e]
+    assert [h.index for h in hits] == expected and len(hits) >= 1
+
+
+def test_tokens_in_range_and_truncated_flag(bert):
+    text = "one two three four five six seven"
+    state = DocumentTokens(bert, text, max_length=5)
+    tokens = state.tokens_in(0, len(text))
+    assert [t.piece for t in tokens] == text.split()
+    assert [t.truncated for t in tokens] == [False] * 3 + [True] * 4
+    assert [t.piece for t in state.tokens_in(4, 9)] == ["two", "three"]
+    assert [t.piece for t in state.tokens_in(0, len(text), limit=2)] == ["one", "two"]
+
+
+def test_count_text(bert, gpt2):
+    assert DocumentTokens(bert, "").count_text("hello world") == 4
+    assert DocumentTokens(gpt2, "").count_text("Hello world") == 2
