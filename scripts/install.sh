@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # torch: keep a build that is already there; otherwise take the CPU build (a bare `torch`
 # requirement would pull a multi-GB CUDA build).
