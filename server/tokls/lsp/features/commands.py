@@ -17,6 +17,12 @@ from ..server import ToklsServer
 MAX_TOKENS = 5000
 
 
+def _unpack(args: tuple, n: int) -> list[Any]:
+    if len(args) > n:
+        raise JsonRpcInvalidParams(f"expected at most {n} arguments, got {len(args)}")
+    return [*args, *([None] * (n - len(args)))]
+
+
 def _document(ls: ToklsServer, uri: Any) -> Document:
     if not isinstance(uri, str):
         raise JsonRpcInvalidParams(f"expected a document uri as the first argument, got {uri!r}")
@@ -44,8 +50,11 @@ def _ranges(ls: ToklsServer, raw: Any) -> list[types.Range]:
 
 
 def register(server: ToklsServer) -> None:
+    # Handlers take *args: pygls insists on exactly as many arguments as named parameters, and
+    # the trailing arguments are optional.
     @server.command("tokls.count")
-    async def count(ls: ToklsServer, uri: Any = None, ranges: Any = None) -> dict:
+    async def count(ls: ToklsServer, *args: Any) -> dict:
+        uri, ranges = _unpack(args, 2)
         doc = _document(ls, uri)
         spans = [doc.offsets_of(r) for r in _ranges(ls, ranges)]
         snap = ls.snapshot(doc)
@@ -63,7 +72,8 @@ def register(server: ToklsServer) -> None:
                 "selections": selections}
 
     @server.command("tokls.tokens")
-    async def tokens(ls: ToklsServer, uri: Any = None, range: Any = None) -> dict:
+    async def tokens(ls: ToklsServer, *args: Any) -> dict:
+        uri, range = _unpack(args, 2)
         doc = _document(ls, uri)
         a, b = doc.offsets_of(_range(ls, range)) if range is not None else (0, len(doc.text))
         if a == b and range is not None:
