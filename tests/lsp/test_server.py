@@ -165,3 +165,31 @@ async def test_close_clears_diagnostics(client: LanguageClient):
             break
         await asyncio.sleep(0.02)
     assert list(client.diagnostics.get(uri, [None])) == []
+
+
+@pytest_lsp.fixture(config=config())
+async def pulling(lsp_client: LanguageClient):
+    track_versions(lsp_client)
+    lsp_client.set_configuration({"tokls": {"model": "gpt2", "severity": {"tokenCount": "hint"}}})
+    await start(lsp_client, {"debounceMs": 0, "model": "bert-base-uncased"})
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_workspace_configuration_is_pulled_and_wins(pulling: LanguageClient):
+    uri = "file:///workspace/pull.md"
+    for _ in range(100):  # the pull happens after `initialized`
+        if any("model='gpt2'" in m.message for m in pulling.log_messages):
+            break
+        await asyncio.sleep(0.05)
+    open_doc(pulling, uri, LONG)
+    (count,) = by_code(await wait_diagnostics(pulling, uri, 1), "token-count")
+    assert " · gpt2 · " in count.message and count.severity == types.DiagnosticSeverity.Hint
+    # didChangeConfiguration without settings (as VS Code sends it): the server pulls again
+    pulling.set_configuration({"tokls": {"model": "bert-base-uncased", "severity": {"tokenCount": "off"}}})
+    pulling.diagnostics.pop(uri)
+    pulling.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    diags = await wait_diagnostics(pulling, uri, 1)
+    assert by_code(diags, "token-count") == []
+    (trunc,) = by_code(diags, "truncation")
+    assert "(bert-base-uncased)" in trunc.message
