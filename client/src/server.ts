@@ -14,7 +14,6 @@ import {
   RevealOutputChannelOn,
   ServerOptions,
   State,
-  TransportKind,
   WorkDoneProgress,
 } from "vscode-languageclient/node";
 import { Interpreter, SERVE_ARGS, explainFailure, installCommand } from "./lib/interpreter";
@@ -130,10 +129,10 @@ export class ServerManager implements vscode.Disposable {
 
     const languages = readLanguages();
     await vscode.commands.executeCommand("setContext", "tokls.languages", languages);
+    // No `transport`: TransportKind.stdio would append `--stdio`, which `tokls serve` does not take.
     const serverOptions: ServerOptions = {
       command: interp.command,
       args: [...SERVE_ARGS],
-      transport: TransportKind.stdio,
       options: { env: { ...process.env, PYTHONUNBUFFERED: "1", PYTHONIOENCODING: "utf-8" } },
     };
     const clientOptions: LanguageClientOptions = {

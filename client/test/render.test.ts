@@ -75,7 +75,7 @@ test("per-line runs render a clickable table with one row per line", () => {
   assert.equal((html.match(/<tr data-target="\d+" tabindex="0"/g) ?? []).length, 2);
   assert.match(html, /<td class="text">Dull &lt;script&gt;<\/td>/);
   assert.match(html, /Click a row to select its text in the editor/);
-  assert.match(html, /<th class="num">Tokens<\/th>/);
+  assert.match(html, /<th class="num tokens">Tokens<\/th>/);
   assert.match(html, /postMessage\(\{ type: 'reveal'/);
 });
 

@@ -56,11 +56,10 @@ export function renderClassification(view: ClassificationView, ctx: PageContext)
       .map((r, i) => {
         rules.push(`#row-${i}{width:${pct(r.score)}}`);
         return `<tr data-target="${r.target}" tabindex="0" title="Select this text in the editor">
-  <td class="num">${i + 1}</td>
   <td class="where">${escapeHtml(r.where)}</td>
   <td><span class="chip ${colorOf(r.label)}">${escapeHtml(r.label)}</span></td>
   <td class="score"><span class="mini-track"><span class="bar-fill ${colorOf(r.label)}" id="row-${i}"></span></span><span class="mini-value">${formatPercent(r.score)}</span></td>
-  ${showTokens ? `<td class="num">${r.tokens ?? ""}</td>` : ""}
+  ${showTokens ? `<td class="num tokens">${r.tokens ?? ""}</td>` : ""}
   <td class="text">${escapeHtml(r.text)}</td>
 </tr>`;
       })
@@ -69,7 +68,7 @@ export function renderClassification(view: ClassificationView, ctx: PageContext)
 <h2>${escapeHtml(view.rowsTitle ?? "Rows")} <span class="count">${view.rows.length}</span></h2>
 <p class="hint">Click a row to select its text in the editor.</p>
 <table class="rows">
-<thead><tr><th class="num">#</th><th>Where</th><th>Label</th><th>Score</th>${showTokens ? '<th class="num">Tokens</th>' : ""}<th>Text</th></tr></thead>
+<thead><tr><th>Where</th><th>Label</th><th>Score</th>${showTokens ? '<th class="num tokens">Tokens</th>' : ""}<th>Text</th></tr></thead>
 <tbody>
 ${body}
 </tbody>
@@ -183,7 +182,12 @@ table.rows th { text-align: left; font-weight: 600; color: var(--vscode-descript
 table.rows td { padding: 5px 8px; border-bottom: 1px solid var(--vscode-editorGroup-border, rgba(128,128,128,.15)); vertical-align: middle; }
 table.rows td.where { white-space: nowrap; color: var(--vscode-descriptionForeground); }
 table.rows td.score { white-space: nowrap; }
-table.rows td.text { color: var(--vscode-foreground); }
+table.rows td.text { color: var(--vscode-foreground); width: 100%; min-width: 14em; }
+@media (max-width: 720px) {
+  main { padding: 14px 14px 24px; }
+  .mini-track, table.rows .tokens { display: none; }
+  table.rows th, table.rows td { padding: 4px 5px; }
+}
 table.rows tbody tr { cursor: pointer; }
 table.rows tbody tr:hover { background: var(--vscode-list-hoverBackground); }
 table.rows tbody tr.selected { background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground); }

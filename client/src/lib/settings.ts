@@ -14,6 +14,7 @@ export interface ServerSettings {
   segment: "document" | "paragraph" | "line";
   severity: { tokenCount: Severity; truncation: Severity };
   debounceMs: number;
+  maxDocumentSize: number;
   exclude: string[];
   classifier: {
     model: string;
@@ -32,6 +33,7 @@ export const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   "severity.tokenCount": "information",
   "severity.truncation": "warning",
   debounceMs: 150,
+  maxDocumentSize: 5_000_000,
   exclude: [],
   "classifier.model": "sentiment",
   "classifier.longText": "window",

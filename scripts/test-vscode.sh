@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The VS Code extension's tests, in one command:
+#   npm ci → tsc --noEmit → eslint → esbuild bundle → vsce package (out/tokls.vsix)
+#   → client unit tests (node --test) → end-to-end test in real VS Code (code-server + headless
+#   Chromium + Playwright) against the real server and classifier.
+#
+# Env:
+#   TOKLS_SKIP_VSCODE_E2E=1   skip only the end-to-end test (it installs code-server, Chromium and
+#                             Playwright into a cache: ~90 s and ~400 MB the first time)
+#   TOKLS_PYTHON=...          interpreter with tokls installed (default: $PYTHON, else python3)
+#   TOKLS_VSCODE_CACHE=...    where code-server and Playwright are cached
+#                             (default: ${XDG_CACHE_HOME:-~/.cache}/tokls-vscode)
+#   TOKLS_UPDATE_SCREENSHOTS=1  copy the end-to-end screenshots into docs/screenshots
+# Screenshots and logs of the end-to-end run land in test-results/vscode/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
+
+step "npm ci"
+npm ci --no-audit --no-fund --loglevel=error
+step "type-check (tsc --noEmit)"
+npx --no-install tsc -p client --noEmit
+step "lint (eslint)"
+npm run -s lint
+step "bundle (esbuild) and package (vsce)"
+rm -f out/tokls.vsix
+npm run -s package
+test -s out/tokls.vsix
+step "client unit tests (node --test)"
+npm run -s test:unit
+
+if [ "${TOKLS_SKIP_VSCODE_E2E:-0}" = "1" ]; then
+  step "VS Code end-to-end test skipped (TOKLS_SKIP_VSCODE_E2E=1)"
+  exit 0
+fi
+
+PY="${TOKLS_PYTHON:-${PYTHON:-python3}}"
+PY="$(command -v "$PY")"
+if ! "$PY" -c "import tokls" 2>/dev/null; then
+  echo "$PY cannot import tokls: run scripts/install.sh first (or set TOKLS_PYTHON)" >&2
+  exit 1
+fi
+PY="$("$PY" -c 'import sys; print(sys.executable)')"
+
+step "install code-server, Chromium and Playwright (cached)"
+CS_DIR="$(bash tests/vscode/install-code-server.sh)"
+CACHE="${TOKLS_VSCODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tokls-vscode}"
+
+step "VS Code end-to-end test"
+extra=()
+[ "${TOKLS_UPDATE_SCREENSHOTS:-0}" = "1" ] && extra+=(--update-docs)
+timeout 600 "$CACHE/playwright-venv/bin/python" tests/vscode/run_e2e.py \
+  --code-server "$CS_DIR/node_modules/.bin/code-server" \
+  --vsix out/tokls.vsix \
+  --python "$PY" \
+  --artifacts test-results/vscode \
+  "${extra[@]}"
+step "done"

@@ -1,0 +1,425 @@
+"""End-to-end test of the tokls VS Code extension in real VS Code (code-server), driven through
+headless Chromium with Playwright.
+
+It installs the packaged .vsix into a fresh extensions folder, starts code-server on a free
+loopback port with a throwaway workspace, opens a document that is too long for
+bert-base-uncased and checks what a person would see:
+
+  1. the status bar shows the document's token count and the tokenizer, in warning colours;
+  2. the truncation squiggle is drawn, and hovering it shows the server's message;
+  3. selecting a sentence adds its count to the status bar;
+  4. "tokls: Classify Selection" from the command palette opens the result panel with the
+     expected label, and a notification with the top label;
+  5. "tokls: Classify Each Line of Selection" shows a table; clicking a row selects that line.
+
+Screenshots go to --artifacts (and, with --update-docs, the README's ones to docs/screenshots).
+Prints `vscode-e2e: N passed, N failed` and exits non-zero on any failure.
+
+Not collected by pytest (the name has no test_ prefix): run it through scripts/test-vscode.sh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Frame, Page, sync_playwright
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Review lines first (classified one by one in step 5), then enough prose to go well past
+# bert-base-uncased's 512 tokens.
+POSITIVE = "A warm, funny and beautifully acted film that earns every one of its tears."
+REVIEWS = [
+    POSITIVE,
+    "The plot is a mess, the jokes fall flat and the ending drags on forever.",
+    "An unexpectedly moving story about two brothers, told with great restraint.",
+    "I wanted to like it, but two hours of shouting is not a performance.",
+]
+FILLER = (
+    "Before a transformer model sees a single word of what you wrote, a tokenizer cuts the text "
+    "into pieces. Those pieces are not words, and they are not characters either: they are entries "
+    "of a fixed vocabulary, learned from a large corpus before the model was trained. Whatever comes "
+    "after the last position the model reads is not summarised or compressed: it is simply dropped."
+)
+
+
+class Checks:
+    def __init__(self) -> None:
+        self.passed: list[str] = []
+        self.failed: list[tuple[str, str]] = []
+
+    def run(self, name: str, fn, *args, **kwargs):
+        """Run one check; after a failure the later checks (which build on it) are not run."""
+        if self.failed:
+            self.failed.append((name, "not run: an earlier check failed"))
+            print(f"FAIL {name}: not run (an earlier check failed)", flush=True)
+            return None
+        t0 = time.monotonic()
+        try:
+            out = fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - every check reports, then the run goes on or stops
+            self.failed.append((name, f"{type(exc).__name__}: {exc}"))
+            print(f"FAIL {name} ({time.monotonic() - t0:.1f}s): {exc}", flush=True)
+            traceback.print_exc()
+            return None
+        self.passed.append(name)
+        print(f"ok   {name} ({time.monotonic() - t0:.1f}s)", flush=True)
+        return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 - loopback only
+                if r.status < 500:
+                    return
+        except Exception:  # noqa: BLE001
+            time.sleep(0.3)
+    raise TimeoutError(f"code-server did not answer at {url} within {timeout:.0f}s")
+
+
+def make_workspace(root: Path) -> Path:
+    ws = root / "workspace"
+    ws.mkdir(parents=True)
+    paragraphs = "\n\n".join(f"{FILLER} (Paragraph {i + 1}.)" for i in range(9))
+    (ws / "long.txt").write_text("\n".join(REVIEWS) + "\n\n" + paragraphs + "\n", encoding="utf-8")
+    return ws
+
+
+def user_settings(python: str) -> dict:
+    return {
+        "tokls.interpreter": python,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "workbench.enableExperiments": False,
+        "workbench.welcomePage.walkthroughs.openOnInstall": False,
+        "workbench.colorTheme": "Default Dark Modern",
+        "security.workspace.trust.enabled": False,
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "extensions.ignoreRecommendations": True,
+        "update.mode": "none",
+        "telemetry.telemetryLevel": "off",
+        "chat.commandCenter.enabled": False,
+        "chat.disableAIFeatures": True,
+        "window.commandCenter": False,
+        "editor.minimap.enabled": False,
+        "editor.hover.delay": 200,
+        "editor.wordWrap": "on",
+        "editor.fontSize": 14,
+        "files.hotExit": "off",
+        "git.enabled": False,
+        "workbench.editor.enablePreview": False,
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# The checks
+
+
+def status_item(page: Page):
+    return page.locator(".statusbar-item").filter(has_text=re.compile(r"\d[\d,]* tok\b"))
+
+
+def status_text(page: Page) -> str:
+    return status_item(page).first.inner_text().replace("\u00a0", " ").strip()
+
+
+def open_document(page: Page, name: str) -> None:
+    page.wait_for_selector(".explorer-folders-view .monaco-list-row", timeout=60_000)
+    page.locator(".explorer-folders-view .monaco-list-row", has_text=name).first.click()
+    page.wait_for_selector(f".tabs-container .tab[aria-label*='{name}']", timeout=30_000)
+    page.wait_for_selector(".monaco-editor .view-lines .view-line", timeout=30_000)
+
+
+def check_status_bar(page: Page) -> str:
+    item = status_item(page).first
+    item.wait_for(state="visible", timeout=90_000)
+    text = status_text(page)
+    m = re.search(r"([\d,]+) tok · (\S+)", text)
+    assert m, f"unexpected status text {text!r}"
+    tokens = int(m.group(1).replace(",", ""))
+    assert tokens > 512, f"expected more than 512 tokens, status says {text!r}"
+    assert m.group(2) == "bert-base-uncased", text
+    # Warning colours: VS Code adds the warning-kind class for statusBarItem.warningBackground.
+    cls = item.get_attribute("class") or ""
+    bg = item.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert "warning-kind" in cls or bg not in ("rgba(0, 0, 0, 0)", "transparent"), f"no warning colours ({cls!r}, {bg})"
+    return text
+
+
+def check_squiggle_and_hover(page: Page, artifacts: Path) -> str:
+    squiggle = page.locator(".monaco-editor .squiggly-warning").first
+    squiggle.wait_for(state="attached", timeout=60_000)
+    # Scroll the editor so the squiggle's start is on screen, then hover over it.
+    page.locator(".monaco-editor .view-lines").first.click(position={"x": 40, "y": 10})
+    deadline = time.monotonic() + 30
+    box = None
+    while time.monotonic() < deadline:
+        box = squiggle.bounding_box()
+        editor = page.locator(".monaco-editor .overflow-guard").first.bounding_box()
+        if box and editor and editor["y"] <= box["y"] <= editor["y"] + editor["height"] - 40:
+            break
+        page.mouse.move(editor["x"] + 200, editor["y"] + 100)
+        page.mouse.wheel(0, 120)
+        page.wait_for_timeout(150)
+    assert box, "squiggle not visible"
+    hover = page.locator(".monaco-hover:not(.hidden)").filter(has_text="Truncated")
+    for dx in (8, 30, 60, 4):
+        page.mouse.move(box["x"] + min(dx, max(box["width"] - 2, 2)), box["y"] + box["height"] / 2)
+        try:
+            hover.first.wait_for(state="visible", timeout=6_000)
+            break
+        except Exception:  # noqa: BLE001 - try another spot of the squiggle
+            page.mouse.move(box["x"] - 200, box["y"] + 80)
+            page.wait_for_timeout(300)
+    hover.first.wait_for(state="visible", timeout=5_000)
+    text = hover.first.inner_text().replace("\u00a0", " ")
+    assert re.search(r"Truncated: [\d,]+ tokens > 512 \(bert-base-uncased\)", text), text
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts / "truncation-hover.png"))
+    return text
+
+
+def select_first_line(page: Page) -> str:
+    page.mouse.move(5, 5)
+    page.keyboard.press("Escape")
+    page.locator(".monaco-editor .view-lines").first.click(position={"x": 40, "y": 10})
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Shift+End")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        text = status_text(page)
+        if " sel " in text:
+            m = re.search(r"sel ([\d,]+)", text)
+            assert m and 5 < int(m.group(1)) < 60, text
+            return text
+        page.wait_for_timeout(200)
+    raise AssertionError(f"status bar never showed the selection: {status_text(page)!r}")
+
+
+def run_command(page: Page, title: str) -> None:
+    page.keyboard.press("F1")
+    box = page.locator(".quick-input-widget input").first
+    box.wait_for(state="visible", timeout=10_000)
+    box.fill(f">{title}")
+    # Fuzzy matching lists neighbours too ("Classify Each Line of Selection"): click the row
+    # whose label is exactly the title.
+    row = page.locator(".quick-input-list .monaco-list-row").filter(
+        has=page.locator(".label-name", has_text=re.compile(rf"^\s*{re.escape(title)}\s*$"))
+    ).first
+    row.wait_for(state="visible", timeout=10_000)
+    row.click()
+
+
+def webview_frame(page: Page, selector: str, timeout: float) -> Frame:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.locator(selector).count() > 0:
+                    return frame
+            except Exception:  # noqa: BLE001 - frames come and go while the webview loads
+                pass
+        page.wait_for_timeout(300)
+    raise TimeoutError(f"no webview frame with {selector} after {timeout:.0f}s")
+
+
+def check_classify_selection(page: Page, artifacts: Path, expected: str) -> str:
+    run_command(page, "tokls: Classify Selection")
+    frame = webview_frame(page, "#top-label", timeout=240)
+    label = frame.locator("#top-label").inner_text().strip()
+    bars = frame.locator(".bar-row").count()
+    facts = frame.locator(".facts").inner_text()
+    assert label == expected, f"panel shows {label!r}, expected {expected!r}"
+    assert bars >= 2, f"{bars} bars"
+    assert "sentiment" in facts and "Tokens" in facts, facts
+    toast = page.locator(".notifications-toasts .notification-toast", has_text=f"tokls: {expected}")
+    toast.first.wait_for(state="visible", timeout=10_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts / "classify-selection.png"))
+    return f"{label}; {bars} bars; {' '.join(facts.split())}"
+
+
+def check_classify_lines(page: Page, artifacts: Path) -> str:
+    # Dismiss notifications, then select the four review lines.
+    run_command(page, "Notifications: Clear All Notifications")
+    page.locator(".monaco-editor .view-lines").first.click(position={"x": 40, "y": 10})
+    page.keyboard.press("Control+Home")
+    # Expand Line Selection (Ctrl+L) selects whole logical lines, whatever the word wrap.
+    for _ in range(4):
+        page.keyboard.press("Control+l")
+    before = status_text(page)
+    run_command(page, "tokls: Classify Each Line of Selection")
+    frame = webview_frame(page, "table.rows tbody tr", timeout=120)
+    frame.locator("table.rows tbody tr").nth(3).wait_for(timeout=10_000)
+    rows = frame.locator("table.rows tbody tr")
+    assert rows.count() == 4, f"{rows.count()} rows"
+    first = rows.nth(0).locator(".chip").inner_text().strip()
+    assert first == "POSITIVE", f"first review classified {first!r}"
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(artifacts / "classify-lines.png"))
+    # Clicking the second row selects that line: the status bar's selection count changes.
+    rows.nth(1).click()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        now = status_text(page)
+        if " sel " in now and now != before:
+            return f"{rows.count()} rows, first {first}; after click: {now}"
+        page.wait_for_timeout(200)
+    raise AssertionError(f"clicking a row did not change the selection ({before!r})")
+
+
+def status_bar_crop(page: Page, artifacts: Path) -> None:
+    item = status_item(page).first
+    box = item.bounding_box()
+    vp = page.viewport_size
+    if not box or not vp:
+        return
+    x = max(0, box["x"] - 420)
+    page.screenshot(
+        path=str(artifacts / "status-bar.png"),
+        clip={"x": x, "y": box["y"] - 6, "width": min(vp["width"] - x, box["x"] + box["width"] + 40 - x), "height": box["height"] + 12},
+    )
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def dump_logs(root: Path) -> None:
+    for log in sorted(root.rglob("*.log")):
+        if any(k in log.name.lower() for k in ("tokls", "exthost", "remoteexthost", "code-server")) or "tokls" in str(log).lower():
+            text = log.read_text(errors="replace")
+            print(f"----- {log.relative_to(root)} (last 60 lines) -----")
+            print("\n".join(text.splitlines()[-60:]))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--code-server", required=True, help="path to the code-server launcher")
+    ap.add_argument("--vsix", required=True)
+    ap.add_argument("--python", required=True, help="interpreter with tokls installed (runs the server)")
+    ap.add_argument("--chromium", default="/usr/bin/chromium")
+    ap.add_argument("--artifacts", default=str(REPO / "test-results" / "vscode"))
+    ap.add_argument("--update-docs", action="store_true", help="copy the screenshots into docs/screenshots")
+    ap.add_argument("--expected-label", default="POSITIVE")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary user data and workspace")
+    args = ap.parse_args()
+
+    artifacts = Path(args.artifacts).resolve()
+    if artifacts.exists():
+        shutil.rmtree(artifacts)
+    artifacts.mkdir(parents=True)
+    root = Path(tempfile.mkdtemp(prefix="tokls-vscode-"))
+    ud, ext, cfg = root / "user-data", root / "extensions", root / "config"
+    (ud / "User").mkdir(parents=True)
+    (ud / "User" / "settings.json").write_text(json.dumps(user_settings(args.python), indent=2))
+    ws = make_workspace(root)
+
+    env = dict(os.environ)
+    env.update({
+        "XDG_CONFIG_HOME": str(cfg),
+        "XDG_DATA_HOME": str(root / "data"),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    })
+    env.pop("VSCODE_IPC_HOOK_CLI", None)
+
+    checks = Checks()
+    t0 = time.monotonic()
+    r = subprocess.run(
+        [args.code_server, "--install-extension", args.vsix, "--user-data-dir", str(ud), "--extensions-dir", str(ext)],
+        env=env, capture_output=True, text=True, timeout=180,
+    )
+    print(r.stdout.strip(), r.stderr.strip(), sep="\n", flush=True)
+    if r.returncode != 0 or not list(ext.glob("tokls.tokls-*")):
+        print("FAIL install the .vsix into code-server")
+        print("vscode-e2e: 0 passed, 1 failed")
+        return 1
+    checks.passed.append("install the .vsix into code-server")
+    print(f"ok   install the .vsix into code-server ({time.monotonic() - t0:.1f}s)")
+
+    port = free_port()
+    server_log = open(artifacts / "code-server.log", "w")
+    proc = subprocess.Popen(
+        [args.code_server, "--bind-addr", f"127.0.0.1:{port}", "--auth", "none", "--disable-telemetry",
+         "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override",
+         "--ignore-last-opened", "--user-data-dir", str(ud), "--extensions-dir", str(ext), str(ws)],
+        env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", 60)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=args.chromium, headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                      "--disable-dev-shm-usage"],
+            )
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
+            page.set_default_timeout(30_000)
+            page.goto(f"http://127.0.0.1:{port}/?folder={ws}", wait_until="domcontentloaded")
+            page.wait_for_selector(".monaco-workbench", timeout=60_000)
+            checks.run("open the long document from the Explorer", open_document, page, "long.txt")
+            checks.run("status bar: token count, tokenizer, warning colours", check_status_bar, page)
+            checks.run("truncation squiggle and its hover", check_squiggle_and_hover, page, artifacts)
+            if checks.run("status bar: selection count", select_first_line, page):
+                status_bar_crop(page, artifacts)
+            checks.run("Classify Selection: result panel with the right label", check_classify_selection,
+                       page, artifacts, args.expected_label)
+            checks.run("Classify Each Line: table, click a row to select it", check_classify_lines, page, artifacts)
+            if checks.failed:
+                page.screenshot(path=str(artifacts / "failure.png"))
+            browser.close()
+    except Exception as exc:  # noqa: BLE001
+        checks.failed.append(("run code-server and the browser", f"{type(exc).__name__}: {exc}"))
+        traceback.print_exc()
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        server_log.close()
+
+    if checks.failed:
+        dump_logs(root)
+        print(f"code-server log: {artifacts / 'code-server.log'}")
+    else:
+        for name in ("truncation-hover.png", "status-bar.png", "classify-selection.png", "classify-lines.png"):
+            if args.update_docs and (artifacts / name).exists():
+                dest = REPO / "docs" / "screenshots"
+                dest.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(artifacts / name, dest / name)
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"screenshots: {artifacts}")
+    print(f"vscode-e2e: {len(checks.passed)} passed, {len(checks.failed)} failed")
+    return 1 if checks.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
