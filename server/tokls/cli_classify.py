@@ -267,6 +267,7 @@ def _command_line(args) -> str:
         ("--val-fraction", args.val_fraction, 0.1),
         ("--test-fraction", args.test_fraction, 0.1),
         ("--max-steps", args.max_steps, None),
+        ("--threads", args.threads, None),
     ):
         if value != default:
             parts += [flag, f"{value:g}" if isinstance(value, float) else str(value)]

@@ -6,6 +6,7 @@ MiniLM tokenizer); the ``slow`` ones load the real embedded sentiment model.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -282,3 +283,24 @@ def test_sentiment_cancelled_long_classification_stops_early(sentiment):
     with pytest.raises(Cancelled):
         sentiment.classify(text, options=ClassifyOptions(batch_size=2), should_cancel=should_cancel)
     assert len(checks) == 2  # one batch ran, then it stopped
+
+
+@pytest.mark.slow
+def test_cli_classify_lines_json_from_stdin():
+    text = f"{POSITIVE}\n\n  {NEGATIVE}\n"
+    run = subprocess.run(
+        [sys.executable, "-m", "tokls", "classify", "--lines", "--format", "json", "-"],
+        input=text, capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(run.stdout)
+    assert [r["label"] for r in rows] == ["POSITIVE", "NEGATIVE"]
+    assert [(r["start"], r["end"]) for r in rows] == [(0, len(POSITIVE)), (len(POSITIVE) + 4, len(text) - 1)]
+    for r in rows:
+        assert set(r) >= {"text", "label", "score", "scores", "tokens", "windows"}
+        assert [s["label"] for s in r["scores"]][0] == r["label"] and len(r["windows"]) == 1
+    table = subprocess.run([sys.executable, "-m", "tokls", "classify", POSITIVE], capture_output=True, text=True,
+                           timeout=300)
+    assert table.returncode == 0 and table.stdout.startswith("sentiment: POSITIVE")
+    bad = subprocess.run([sys.executable, "-m", "tokls", "classify", "   "], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "empty" in bad.stderr

@@ -294,11 +294,15 @@ def _write_merged(adapter: Path, base: Path, meta: dict, target: Path) -> None:
             warnings.simplefilter("ignore", FutureWarning)
             model = AutoModelForSequenceClassification.from_pretrained(str(base), config=config)
             model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        model.config.architectures = [type(model).__name__]
+        _save_atomically(model, adapter, base, meta, target)
     finally:
         hf_logging.set_verbosity(verbosity)
         if bars:
             hf_logging.enable_progress_bar()
-    model.config.architectures = [type(model).__name__]
+
+
+def _save_atomically(model, adapter: Path, base: Path, meta: dict, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".merge-", dir=target.parent))
     try:

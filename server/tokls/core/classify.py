@@ -433,8 +433,6 @@ class Classifier:
                 if report:
                     done = min(len(order), (b + 1) * batch_size)
                     report(f"Classified {done} of {len(order)} inputs", int(100 * (b + 1) / n_batches))
-        if should_cancel is not None and n_batches > 1 and should_cancel():
-            raise Cancelled(f"Classification cancelled after {n_batches} of {n_batches} batches.")
         return out
 
     def postprocess(self, prepared: _Prepared, probs) -> list[ClassificationResult]:

@@ -185,7 +185,10 @@ async def _job(ls: ToklsServer, title: str, heavy: bool) -> _Job:
         except LookupError:
             msg_id = None
     request = ls.protocol._request_futures.get(msg_id) if msg_id is not None else None
-    return _Job(ls, loop, token, title, request)
+    job = _Job(ls, loop, token, title, request)
+    if token is not None:
+        job._report("Starting", None)  # begin now, so that every begin gets its end
+    return job
 
 
 async def _run(ls: ToklsServer, job: _Job, fn: Callable[..., Any], *args: Any) -> Any:
