@@ -8,6 +8,7 @@ points, UTF-16 code units and UTF-8 bytes.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -35,6 +36,7 @@ HEADER = "Ünïcödé 🙂 漢字 — 😀 naïve façade\n"
 SNIPPET = "🙂 漢字 naïve "
 
 
+@functools.lru_cache(maxsize=None)
 def raw_tokenizer():
     return load_tokenizer(MODEL).tokenizer
 
