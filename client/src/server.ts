@@ -96,7 +96,10 @@ export class ServerManager implements vscode.Disposable {
           })
         : undefined;
     try {
-      return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args, workDoneToken }, opts.token)) as T;
+      const result = (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args, workDoneToken }, opts.token)) as T;
+      // A server that finished before it saw the cancellation: the user no longer wants the result.
+      if (opts.token?.isCancellationRequested) throw new Cancelled();
+      return result;
     } catch (err) {
       if (opts.token?.isCancellationRequested) throw new Cancelled();
       throw err;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { escapeHtml, labelColor, renderClassification, renderTokens } from "../src/lib/render";
+import { escapeHtml, labelColor, renderClassification, renderTokens, visible } from "../src/lib/render";
 import { ClassifyResult, classifyLinesView, classifyView, tokensView } from "../src/lib/results";
 
 const ctx = { nonce: "n0nce", cspSource: "vscode-webview://x" };
@@ -94,4 +94,12 @@ test("tokens page: one box per token with its id, whitespace made visible", () =
   assert.match(html, /class="tok even special"/);
   assert.match(html, />·hello<sub>11<\/sub>/);
   assert.match(html, />&lt;x&gt;<sub>12<\/sub>/);
+});
+
+test("whitespace markers of byte-level BPE and SentencePiece are shown as visible spaces", () => {
+  assert.equal(visible("Ġworld"), "·world");
+  assert.equal(visible("▁world"), "·world");
+  assert.equal(visible("ĊĊ"), "↵↵");
+  assert.equal(visible("##ing"), "##ing");
+  assert.equal(visible(""), "∅");
 });

@@ -114,9 +114,13 @@ export function renderTokens(view: TokensView, ctx: PageContext): string {
   return page(`tokls: tokens`, main, [], ctx);
 }
 
-/** Make whitespace inside a token piece visible. */
-function visible(piece: string): string {
-  return piece.replace(/ /g, "·").replace(/\n/g, "↵").replace(/\t/g, "→") || "∅";
+/**
+ * Make whitespace inside a token piece visible: spaces (and the space markers of byte-level BPE
+ * `Ġ` and SentencePiece `▁`) as `·`, newlines (`Ċ`) as `↵`, tabs (`ĉ`) as `→`. The tooltip keeps
+ * the raw piece.
+ */
+export function visible(piece: string): string {
+  return piece.replace(/[ Ġ▁]/g, "·").replace(/[\nĊ]/g, "↵").replace(/[\tĉ]/g, "→") || "∅";
 }
 
 function page(title: string, main: string, rules: string[], ctx: PageContext): string {
