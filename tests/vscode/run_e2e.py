@@ -56,6 +56,11 @@ FILLER = (
 )
 
 
+#: the screenshots that --update-docs copies into docs/screenshots (the README shows them)
+README_SCREENSHOTS = ("truncation-hover.png", "status-bar.png", "classify-selection.png", "classify-lines.png",
+                      "show-tokens.png")
+
+
 class Checks:
     def __init__(self) -> None:
         self.passed: list[str] = []
@@ -394,16 +399,15 @@ def check_bad_interpreter(page: Page, artifacts: Path, python: str, logs: Path) 
 
 
 def status_bar_crop(page: Page, artifacts: Path) -> None:
-    item = status_item(page).first
-    box = item.bounding_box()
-    vp = page.viewport_size
-    if not box or not vp:
+    """The right half of the status bar, with the tokls item."""
+    item = status_item(page).first.bounding_box()
+    bar = page.locator(".part.statusbar").first.bounding_box()
+    if not item or not bar:
         return
-    x = max(0, box["x"] - 420)
-    page.screenshot(
-        path=str(artifacts / "status-bar.png"),
-        clip={"x": x, "y": box["y"] - 6, "width": min(vp["width"] - x, box["x"] + box["width"] + 40 - x), "height": box["height"] + 12},
-    )
+    x = max(bar["x"], item["x"] - 420)
+    right = min(bar["x"] + bar["width"], item["x"] + item["width"] + 60)
+    page.screenshot(path=str(artifacts / "status-bar.png"),
+                    clip={"x": x, "y": bar["y"], "width": right - x, "height": bar["height"]})
 
 
 # ------------------------------------------------------------------------------------------
@@ -518,7 +522,7 @@ def main() -> int:
         dump_logs(root)
         print(f"code-server log: {artifacts / 'code-server.log'}")
     else:
-        for name in ("truncation-hover.png", "status-bar.png", "classify-selection.png", "classify-lines.png"):
+        for name in README_SCREENSHOTS:
             if args.update_docs and (artifacts / name).exists():
                 dest = REPO / "docs" / "screenshots"
                 dest.mkdir(parents=True, exist_ok=True)
