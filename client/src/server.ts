@@ -121,6 +121,9 @@ export class ServerManager implements vscode.Disposable {
 
   private async doStart(): Promise<void> {
     this.lastFailure = undefined;
+    // Menus and the keybinding are offered for these languages (`resourceLangId in tokls.languages`).
+    const languages = readLanguages();
+    await vscode.commands.executeCommand("setContext", "tokls.languages", languages);
     const interp = await resolveInterpreter();
     this.log.info(`Python interpreter: ${interp.command} (${interp.source})`);
     const check = await checkInterpreter(interp.command);
@@ -130,8 +133,6 @@ export class ServerManager implements vscode.Disposable {
     }
     this.log.info(`Python ${check.version} at ${check.executable} has tokls; starting \`${interp.command} ${SERVE_ARGS.join(" ")}\``);
 
-    const languages = readLanguages();
-    await vscode.commands.executeCommand("setContext", "tokls.languages", languages);
     // No `transport`: TransportKind.stdio would append `--stdio`, which `tokls serve` does not take.
     const serverOptions: ServerOptions = {
       command: interp.command,

@@ -58,7 +58,7 @@ FILLER = (
 
 #: the screenshots that --update-docs copies into docs/screenshots (the README shows them)
 README_SCREENSHOTS = ("truncation-hover.png", "status-bar.png", "classify-selection.png", "classify-lines.png",
-                      "show-tokens.png")
+                      "classify-windows.png", "show-tokens.png")
 
 
 class Checks:
@@ -150,6 +150,16 @@ def status_text(page: Page) -> str:
     return status_item(page).first.inner_text().replace("\u00a0", " ").strip()
 
 
+#: the text area of long.txt's editor (the visible viewport; the Settings editor's search box is a
+#: Monaco editor too)
+EDITOR = '.monaco-editor[data-uri$="long.txt"] .overflow-guard'
+
+
+def focus_editor(page: Page) -> None:
+    """Put the keyboard focus in long.txt's editor (clicks its visible top-left text)."""
+    page.locator(EDITOR).first.click(position={"x": 120, "y": 8})
+
+
 def open_document(page: Page, name: str) -> None:
     page.wait_for_selector(".explorer-folders-view .monaco-list-row", timeout=60_000)
     page.locator(".explorer-folders-view .monaco-list-row", has_text=name).first.click()
@@ -177,12 +187,12 @@ def check_squiggle_and_hover(page: Page, artifacts: Path) -> str:
     squiggle = page.locator(".monaco-editor .squiggly-warning").first
     squiggle.wait_for(state="attached", timeout=60_000)
     # Scroll the editor so the squiggle's start is on screen, then hover over it.
-    page.locator(".monaco-editor .view-lines").first.click(position={"x": 40, "y": 10})
+    focus_editor(page)
     deadline = time.monotonic() + 30
     box = None
     while time.monotonic() < deadline:
         box = squiggle.bounding_box()
-        editor = page.locator(".monaco-editor .overflow-guard").first.bounding_box()
+        editor = page.locator(EDITOR).first.bounding_box()
         if box and editor and editor["y"] <= box["y"] <= editor["y"] + editor["height"] - 40:
             break
         page.mouse.move(editor["x"] + 200, editor["y"] + 100)
@@ -208,7 +218,7 @@ def check_squiggle_and_hover(page: Page, artifacts: Path) -> str:
 
 def select_line_one(page: Page) -> None:
     """Select the first logical line (without its newline), whatever the word wrap."""
-    page.locator(".monaco-editor .view-lines").first.click(position={"x": 40, "y": 10})
+    focus_editor(page)
     page.keyboard.press("Control+Home")
     page.keyboard.press("Control+l")  # Expand Line Selection: the whole line and its newline
     page.keyboard.press("Shift+ArrowLeft")
@@ -307,7 +317,7 @@ def check_classify_selection(page: Page, artifacts: Path, expected: str) -> str:
 def check_classify_lines(page: Page, artifacts: Path) -> str:
     # Dismiss notifications, then select the four review lines.
     run_command(page, "Notifications: Clear All Notifications")
-    page.locator(".monaco-editor .view-lines").first.click(position={"x": 40, "y": 10})
+    focus_editor(page)
     page.keyboard.press("Control+Home")
     # Expand Line Selection (Ctrl+L) selects whole logical lines, whatever the word wrap.
     for _ in range(4):
@@ -331,6 +341,31 @@ def check_classify_lines(page: Page, artifacts: Path) -> str:
             return f"{rows.count()} rows, first {first}; after click: {now}"
         page.wait_for_timeout(200)
     raise AssertionError(f"clicking a row did not change the selection ({before!r})")
+
+
+def check_classify_windows(page: Page, artifacts: Path) -> str:
+    """No selection: the whole (long) document is scored in windows, listed in a table."""
+    run_command(page, "Notifications: Clear All Notifications")
+    page.locator(".tabs-container .tab", has_text="long.txt").first.click()
+    page.keyboard.press("Control+Home")  # collapses the selection
+    run_command(page, "tokls: Classify Selection")
+    frame = webview_frame(page, "h2:has-text('Windows')", timeout=120)
+    rows = frame.locator("table.rows tbody tr")
+    n = rows.count()
+    facts = " ".join(frame.locator(".facts").inner_text().split())
+    source = frame.locator(".source").inner_text()
+    assert n >= 2, f"{n} windows"
+    assert "whole document" in source, source
+    assert f"{n} windows" in facts, facts
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts / "classify-windows.png"))
+    rows.nth(n - 1).click()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if " sel " in status_text(page):
+            return f"{n} windows; {facts}; after click: {status_text(page)}"
+        page.wait_for_timeout(200)
+    raise AssertionError("clicking a window did not select its text")
 
 
 def check_switch_tokenizer(page: Page, artifacts: Path) -> str:
@@ -497,6 +532,8 @@ def main() -> int:
             checks.run("Classify Selection: result panel with the right label", check_classify_selection,
                        page, artifacts, args.expected_label)
             checks.run("Classify Each Line: table, click a row to select it", check_classify_lines, page, artifacts)
+            checks.run("Classify Selection without a selection: long text in windows", check_classify_windows,
+                       page, artifacts)
             checks.run("switch tokenizer from the status bar (no restart)", check_switch_tokenizer, page, artifacts)
             checks.run("Show Tokens of Selection", check_show_tokens, page, artifacts)
             checks.run("an interpreter without tokls: one restart, a plain message with fixes", check_bad_interpreter,
