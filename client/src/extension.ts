@@ -9,7 +9,7 @@ import { StatusBar } from "./statusBar";
 
 let server: ServerManager | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export function activate(context: vscode.ExtensionContext): void {
   const log = createLog(context);
   server = new ServerManager(log);
   const s = server;
@@ -18,9 +18,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     registerCommands(context, s, log),
     new StatusBar(s, log),
     watchSettings({ restart: () => void s.restart("settings changed"), notify: () => void s.pushSettings() }),
-    await onActiveInterpreterChanged(() => void s.restart("the Python extension's interpreter changed")),
   );
+  // Neither waits: activation returns at once, the server and the Python extension start behind it.
   void s.start();
+  void onActiveInterpreterChanged(() => void s.restart("the Python extension's interpreter changed")).then((d) =>
+    context.subscriptions.push(d),
+  );
 }
 
 export async function deactivate(): Promise<void> {

@@ -8,6 +8,7 @@ import {
   CloseAction,
   DidChangeConfigurationNotification,
   ErrorAction,
+  ErrorHandler,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
@@ -144,7 +145,6 @@ export class ServerManager implements vscode.Disposable {
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: () => readServerSettings(),
-      connectionOptions: { maxRestartCount: 3 },
       markdown: { isTrusted: false, supportHtml: false },
       middleware: {
         workspace: {
@@ -160,17 +160,15 @@ export class ServerManager implements vscode.Disposable {
           },
         },
       },
-      errorHandler: {
-        error: () => ({ action: ErrorAction.Continue }),
-        closed: () => {
-          this.log.error("The tokls server stopped unexpectedly; see the log above.");
-          return { action: CloseAction.Restart };
-        },
-      },
+      errorHandler: this.errorHandler(),
     };
     const client = new LanguageClient("tokls", "tokls", serverOptions, clientOptions);
+    // Crashes and automatic restarts: keep the context key and the status bar in step.
     client.onDidChangeState((e) => {
-      if (e.newState === State.Stopped) void vscode.commands.executeCommand("setContext", "tokls.active", false);
+      if (this.client !== client || e.newState === State.Starting) return;
+      const running = e.newState === State.Running;
+      void vscode.commands.executeCommand("setContext", "tokls.active", running);
+      this.changed.fire(running ? client : undefined);
     });
     try {
       await client.start();
@@ -208,6 +206,27 @@ export class ServerManager implements vscode.Disposable {
     } catch {
       // already disposed
     }
+  }
+
+  /** Restart a server that died, unless it died 3 times within 3 minutes. */
+  private errorHandler(): ErrorHandler {
+    const deaths: number[] = [];
+    return {
+      error: () => ({ action: ErrorAction.Continue }),
+      closed: () => {
+        const now = Date.now();
+        deaths.push(now);
+        while (deaths.length > 0 && now - deaths[0] > 3 * 60_000) deaths.shift();
+        if (deaths.length <= 3) {
+          this.log.error("The tokls server stopped unexpectedly (see the log above); restarting it.");
+          return { action: CloseAction.Restart };
+        }
+        const message = "The tokls server stopped 4 times in 3 minutes and will not be restarted. See “tokls: Show Output”, then run “tokls: Restart Server”.";
+        this.log.error(message);
+        this.lastFailure = message;
+        return { action: CloseAction.DoNotRestart, message };
+      },
+    };
   }
 
   private fail(interp: Interpreter, message: string, offerInstall: boolean): void {

@@ -53,6 +53,7 @@ export class StatusBar implements vscode.Disposable {
       else this.item.hide();
       return;
     }
+    this.item.command = "tokls.selectModel";
     const seq = ++this.seq;
     this.inflight?.cancel();
     const cts = (this.inflight = new vscode.CancellationTokenSource());
@@ -90,14 +91,6 @@ export class StatusBar implements vscode.Disposable {
     this.item.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
     this.item.color = undefined;
     this.item.show();
-    // Back to the model picker once the server runs again.
-    const sub = this.server.onDidChangeClient((c) => {
-      if (c) {
-        this.item.command = "tokls.selectModel";
-        sub.dispose();
-      }
-    });
-    this.subs.push(sub);
   }
 
   private serves(doc: vscode.TextDocument): boolean {
