@@ -26,7 +26,16 @@ npm run -s lint
 step "bundle (esbuild) and package (vsce)"
 rm -f out/tokls.vsix
 npm run -s package
-test -s out/tokls.vsix
+# The .vsix holds the bundle, manifest, README, licence and icon, and nothing else (no torch, no model).
+python3 - <<'PY'
+import sys, zipfile
+names = sorted(n for n in zipfile.ZipFile("out/tokls.vsix").namelist() if n.startswith("extension/"))
+expected = sorted(["extension/package.json", "extension/readme.md", "extension/out/extension.js",
+                   "extension/client/LICENSE.txt", "extension/client/images/icon.png"])
+if names != expected:
+    sys.exit(f"unexpected .vsix contents: {names}")
+print(f"out/tokls.vsix: {', '.join(n[len('extension/'):] for n in names)}")
+PY
 step "client unit tests (node --test)"
 npm run -s test:unit
 
