@@ -8,9 +8,17 @@ bert-base-uncased and checks what a person would see:
   1. the status bar shows the document's token count and the tokenizer, in warning colours;
   2. the truncation squiggle is drawn, and hovering it shows the server's message;
   3. selecting a sentence adds its count to the status bar;
-  4. "tokls: Classify Selection" from the command palette opens the result panel with the
+  4. Ctrl+Alt+K starts a classification: a progress notification while the model loads, whose
+     Cancel button cancels it (no result shown);
+  5. "tokls: Classify Selection" from the command palette opens the result panel with the
      expected label, and a notification with the top label;
-  5. "tokls: Classify Each Line of Selection" shows a table; clicking a row selects that line.
+  6. "Classify Each Line of Selection" from the context menu shows a table; clicking a row
+     selects that line;
+  7. Classify Selection without a selection scores the long document in windows (a table);
+  8. clicking the status bar item and picking gpt2 re-counts without a restart, the warning goes;
+  9. "Show Tokens of Selection" shows the tokens;
+ 10. setting tokls.interpreter (Settings editor) to a Python without tokls restarts the server
+     once and says plainly what is wrong and how to fix it.
 
 Screenshots go to --artifacts (and, with --update-docs, the README's ones to docs/screenshots).
 Prints `vscode-e2e: N passed, N failed` and exits non-zero on any failure.
@@ -276,7 +284,7 @@ def webview_frame(page: Page, selector: str, timeout: float) -> Frame:
 def check_progress_and_cancel(page: Page, artifacts: Path) -> str:
     """The first classification loads the model: a progress notification with Cancel; cancelling
     it shows no result."""
-    run_command(page, "tokls: Classify Selection")
+    page.keyboard.press("Control+Alt+k")  # Classify Selection's keybinding
     toast = page.locator(".notifications-toasts .notification-toast", has_text="tokls: classifying with sentiment")
     toast.first.wait_for(state="visible", timeout=15_000)
     cancel = toast.first.locator(".monaco-button", has_text="Cancel")
@@ -323,7 +331,12 @@ def check_classify_lines(page: Page, artifacts: Path) -> str:
     for _ in range(4):
         page.keyboard.press("Control+l")
     before = status_text(page)
-    run_command(page, "tokls: Classify Each Line of Selection")
+    # From the editor's context menu this time.
+    page.locator(EDITOR).first.click(position={"x": 120, "y": 8}, button="right")
+    item = page.locator(".context-view .monaco-menu .action-item", has_text="Classify Each Line of Selection")
+    item.first.wait_for(state="visible", timeout=10_000)
+    assert page.locator(".context-view .monaco-menu .action-item", has_text="Classify Selection").count() >= 1
+    item.first.click()
     frame = webview_frame(page, "table.rows tbody tr", timeout=120)
     frame.locator("table.rows tbody tr").nth(3).wait_for(timeout=10_000)
     rows = frame.locator("table.rows tbody tr")
@@ -528,10 +541,10 @@ def main() -> int:
             checks.run("truncation squiggle and its hover", check_squiggle_and_hover, page, artifacts)
             if checks.run("status bar: selection count", select_first_line, page):
                 status_bar_crop(page, artifacts)
-            checks.run("progress while the model loads, cancellable", check_progress_and_cancel, page, artifacts)
+            checks.run("Ctrl+Alt+K: progress while the model loads, cancellable", check_progress_and_cancel, page, artifacts)
             checks.run("Classify Selection: result panel with the right label", check_classify_selection,
                        page, artifacts, args.expected_label)
-            checks.run("Classify Each Line: table, click a row to select it", check_classify_lines, page, artifacts)
+            checks.run("context menu Classify Each Line: table, click a row to select it", check_classify_lines, page, artifacts)
             checks.run("Classify Selection without a selection: long text in windows", check_classify_windows,
                        page, artifacts)
             checks.run("switch tokenizer from the status bar (no restart)", check_switch_tokenizer, page, artifacts)
