@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -92,5 +94,43 @@ async def test_bad_input_is_an_error_and_the_server_keeps_serving(client: Langua
     client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(settings={"tokls": {"classifier": {"model": "sentiment"}}})
     )
+    result = await _command(client, "tokls.classify", "file:///workspace/ok.txt")
+    assert result["label"] == "POSITIVE"
+
+
+@pytest_lsp.fixture(config=config())
+async def small_batches(lsp_client: LanguageClient):
+    await start(lsp_client, {"debounceMs": 0, "classifier": {"batchSize": 2}})
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_cancel_request_stops_a_long_classification(small_batches: LanguageClient):
+    client = small_batches
+    uri = "file:///workspace/long.txt"
+    open_doc(client, uri, " ".join([POSITIVE, NEGATIVE] * 300))  # ~9,000 tokens: ~24 windows, ~12 batches
+    params = types.ExecuteCommandParams(command="tokls.classify", arguments=[uri])
+    pending = asyncio.ensure_future(
+        client.protocol.send_request_async(types.WORKSPACE_EXECUTE_COMMAND, params, msg_id="long-1")
+    )
+
+    def reports():
+        return next(iter(client.progress_reports.values()), [])
+
+    async def until(predicate):
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+    # wait until the windows run (a report with a percentage), then cancel
+    await asyncio.wait_for(until(lambda: any(getattr(v, "percentage", None) for v in reports())), 120)
+    client.cancel_request(types.CancelParams(id="long-1"))
+    with pytest.raises(Exception, match="cancel"):
+        await pending
+    await asyncio.wait_for(until(lambda: reports() and reports()[-1].kind == "end"), 60)
+    assert reports()[-1].message == "cancelled"
+    assert max(v.percentage or 0 for v in reports() if v.kind == "report") < 100
+
+    # and the server still answers
+    open_doc(client, "file:///workspace/ok.txt", POSITIVE)
     result = await _command(client, "tokls.classify", "file:///workspace/ok.txt")
     assert result["label"] == "POSITIVE"

@@ -77,6 +77,12 @@ def _state(ls: ToklsServer) -> _State:
 # Arguments
 
 
+def _args(args: tuple, n: int, usage: str) -> list:
+    if len(args) > n:
+        raise JsonRpcInvalidParams(f"expected at most {n} arguments: {usage}; got {len(args)}")
+    return list(args) + [None] * (n - len(args))
+
+
 def _document(ls: ToklsServer, uri: Any) -> Document:
     if not isinstance(uri, str):
         raise JsonRpcInvalidParams(f"expected a document uri as the first argument, got {uri!r}")
@@ -291,7 +297,9 @@ def register(server: ToklsServer) -> None:
     _capture_tokens(server)
 
     @server.command("tokls.classify")
-    async def classify(ls: ToklsServer, uri: Any = None, ranges: Any = None) -> dict:
+    async def classify(ls: ToklsServer, *args: Any) -> dict:
+        # pygls demands every declared parameter: optional ones come through *args
+        uri, ranges = _args(args, 2, "tokls.classify(uri, ranges?)")
         doc = _document(ls, uri)
         spans = _spans(doc, _ranges(ls, ranges))
         snapshot = Document(doc.uri, doc.text, doc.version, doc.language_id, doc.encoding)
@@ -310,7 +318,8 @@ def register(server: ToklsServer) -> None:
         return _classify_result(result, snapshot, pieces)
 
     @server.command("tokls.classifyLines")
-    async def classify_lines(ls: ToklsServer, uri: Any = None, ranges: Any = None, unit: Any = "line") -> dict:
+    async def classify_lines(ls: ToklsServer, *args: Any) -> dict:
+        uri, ranges, unit = _args(args, 3, "tokls.classifyLines(uri, ranges?, unit?)")
         doc = _document(ls, uri)
         if unit is None:
             unit = "line"
