@@ -254,7 +254,14 @@ class Chunked:
     def token(self, index: int) -> tuple[int, tuple[int, int]]:
         """(id, absolute offsets) of token ``index``."""
         chunk, local = self.locate(index)
-        return self.encs[chunk].ids[local], self.offsets(chunk)[local]
+        enc = self.encs[chunk]
+        # One token's offsets, without materialising the whole chunk's list of tuples (a
+        # document with no cut is a single chunk of ~200k tokens: ~50-200 ms for that list).
+        span = enc.token_to_chars(local)
+        if span is None:  # pragma: no cover - chunks carry no post-processor specials
+            return enc.ids[local], self.offsets(chunk)[local]
+        base = self.starts[chunk]
+        return enc.ids[local], (span[0] + base, span[1] + base)
 
     def chunk_at(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self.starts, offset) - 1)
