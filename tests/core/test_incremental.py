@@ -25,7 +25,7 @@ def full_state(doc: DocumentTokens):
     a = doc.analysis()
     c = doc._doc
     ids = [i for e in c.encs for i in e.ids]
-    offsets = [o for k in range(len(c.starts)) for o in c.offsets(k)]
+    offsets = [(s + c.starts[k], e + c.starts[k]) for k in range(len(c.starts)) for s, e in c.view(k).offsets]
     return ids, offsets, a
 
 

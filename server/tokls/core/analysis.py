@@ -196,26 +196,27 @@ class DocumentTokens:
         return None
 
     def _info(self, seg: int, enc: Chunked, base: int, chunk: int, local: int) -> TokenInfo:
-        e = enc.encs[chunk]
-        token_id = e.ids[local]
-        s, t = enc.offsets(chunk)[local]
+        view = enc.view(chunk)
+        base += enc.starts[chunk]
+        token_id = view.ids[local]
+        s, t = view.offsets[local]
         index = enc.cumulative[chunk] + local
         keep = self._limit_content()
-        words = e.word_ids
+        words = view.words
         w = words[local]
         if w is None:
-            word = (self.tok.piece(token_id),)
+            word = (view.pieces[local],)
         else:
             lo = hi = local
             while lo > 0 and words[lo - 1] == w:
                 lo -= 1
             while hi + 1 < len(words) and words[hi + 1] == w:
                 hi += 1
-            word = tuple(e.tokens[lo:hi + 1])
+            word = tuple(view.pieces[lo:hi + 1])
         return TokenInfo(
-            index=index + len(self.tok.prefix_ids), id=token_id, piece=e.tokens[local],
+            index=index + len(self.tok.prefix_ids), id=token_id, piece=view.pieces[local],
             text=self._text[base + s:base + t], start=base + s, end=base + t, segment=seg,
-            special=bool(e.special_tokens_mask[local]), unknown=token_id == self.tok.unk_id,
+            special=bool(view.special[local]), unknown=token_id == self.tok.unk_id,
             truncated=keep is not None and index >= keep, word=word,
         )
 
@@ -227,10 +228,11 @@ class DocumentTokens:
         if seg is None:
             return []
         a, _b, enc = self._segment_list()[seg]
-        rel = offset - a
-        chunk = enc.chunk_at(rel)
-        offs = enc.offsets(chunk)
-        k = bisect.bisect_right(offs, (rel, float("inf"))) - 1
+        chunk = enc.chunk_at(offset - a)
+        rel = offset - a - enc.starts[chunk]
+        view = enc.view(chunk)
+        offs = view.offsets
+        k = bisect.bisect_right(view.starts, rel) - 1
         # Spans are sorted by start but may overlap (byte pieces of one character share or
         # straddle it): look back until a few tokens in a row miss the offset.
         hits, misses = [], 0
@@ -254,7 +256,9 @@ class DocumentTokens:
             for chunk in range(lo, len(enc.starts)):
                 if enc.starts[chunk] + a > end:
                     break
-                for local, (s, t) in enumerate(enc.offsets(chunk)):
+                shift = enc.starts[chunk]  # chunk offsets → segment offsets
+                for local, (s, t) in enumerate(enc.view(chunk).offsets):
+                    s, t = s + shift, t + shift
                     if a + t <= start and not (s == t and a + s == start):
                         continue
                     if a + s >= end and not (start == end == a + s):

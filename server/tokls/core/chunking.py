@@ -178,6 +178,52 @@ def chunk_safety(tok: Tokenizer, spec: dict) -> tuple[bool, str]:
     return True, "incremental: cuts before whitespace after a visible character"
 
 
+class ChunkView:
+    """Lazily built Python lists of one chunk's encoding (offsets relative to the chunk)."""
+
+    __slots__ = ("encoding", "_offsets", "_starts", "_ids", "_pieces", "_words", "_special")
+
+    def __init__(self, encoding: Encoding) -> None:
+        self.encoding = encoding
+        self._offsets = self._starts = self._ids = self._pieces = self._words = self._special = None
+
+    @property
+    def offsets(self) -> list[tuple[int, int]]:
+        if self._offsets is None:
+            self._offsets = self.encoding.offsets
+        return self._offsets
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [s for s, _ in self.offsets]
+        return self._starts
+
+    @property
+    def ids(self) -> list[int]:
+        if self._ids is None:
+            self._ids = self.encoding.ids
+        return self._ids
+
+    @property
+    def pieces(self) -> list[str]:
+        if self._pieces is None:
+            self._pieces = self.encoding.tokens
+        return self._pieces
+
+    @property
+    def words(self) -> list[int | None]:
+        if self._words is None:
+            self._words = self.encoding.word_ids
+        return self._words
+
+    @property
+    def special(self) -> list[int]:
+        if self._special is None:
+            self._special = self.encoding.special_tokens_mask
+        return self._special
+
+
 @dataclass(eq=False)
 class Chunked:
     """The encoding of one text as consecutive chunks, updatable by edits.
@@ -192,7 +238,7 @@ class Chunked:
     encs: list[Encoding] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
     _cum: list[int] | None = field(default=None, repr=False)
-    _offsets: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
+    _views: dict[int, "ChunkView"] = field(default_factory=dict, repr=False)
 
     @classmethod
     def encode(cls, tok: "LoadedTokenizer", text: str) -> "Chunked":
@@ -235,15 +281,18 @@ class Chunked:
             self._cum = cum
         return self._cum
 
-    def offsets(self, chunk: int) -> list[tuple[int, int]]:
-        """Absolute (text-relative) offsets of the tokens of ``chunk``."""
-        got = self._offsets.get(chunk)
-        if got is None:
-            base = self.starts[chunk]
-            got = [(s + base, e + base) for s, e in self.encs[chunk].offsets]
-            if len(self._offsets) > 64:
-                self._offsets.clear()
-            self._offsets[chunk] = got
+    def view(self, chunk: int) -> "ChunkView":
+        """Python lists of ``chunk``'s encoding, built once per encoding.
+
+        Keyed by the encoding itself, so views of chunks an edit did not touch survive it
+        (their offsets are relative to the chunk start, which is what moves).
+        """
+        enc = self.encs[chunk]
+        got = self._views.get(id(enc))
+        if got is None or got.encoding is not enc:
+            if len(self._views) >= 64:
+                self._views.pop(next(iter(self._views)))
+            got = self._views[id(enc)] = ChunkView(enc)
         return got
 
     def locate(self, index: int) -> tuple[int, int]:
@@ -258,8 +307,6 @@ class Chunked:
         # One token's offsets, without materialising the whole chunk's list of tuples (a
         # document with no cut is a single chunk of ~200k tokens: ~50-200 ms for that list).
         span = enc.token_to_chars(local)
-        if span is None:  # pragma: no cover - chunks carry no post-processor specials
-            return enc.ids[local], self.offsets(chunk)[local]
         base = self.starts[chunk]
         return enc.ids[local], (span[0] + base, span[1] + base)
 
@@ -297,4 +344,3 @@ class Chunked:
         self.encs[i:j] = encs
         self.counts[i:j] = [len(e) for e in encs]
         self._cum = None
-        self._offsets.clear()
