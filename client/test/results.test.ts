@@ -57,6 +57,7 @@ test("a short text: bars highest first, no window table", () => {
   assert.equal(v.rows.length, 0);
   assert.equal(v.barsCaption, "probability");
   assert.equal(v.summary, "POSITIVE 97.0% · sentiment");
+  assert.equal(v.headline, "97.0%");
   assert.deepEqual(v.facts.find(([k]) => k === "Tokens"), ["Tokens", "37"]);
 });
 
@@ -104,6 +105,8 @@ test("per-line results: mean bars, tally, one row per line", () => {
   const v = classifyLinesView(lines, { source: "reviews.txt" });
   assert.equal(v.label, "POSITIVE");
   assert.equal(v.score.toFixed(3), "0.600");
+  assert.equal(v.headline, "2 of 3 lines");
+  assert.equal(v.barsCaption, "mean probability over 3 lines");
   assert.deepEqual(v.rows.map((x) => x.where), ["line 1", "line 2", "line 4"]);
   assert.equal(v.summary, "3 lines: POSITIVE 2 · NEGATIVE 1 · sentiment");
   assert.ok(v.facts.some(([k, val]) => k === "Tokens" && val === "15"));
@@ -120,4 +123,20 @@ test("tokens view counts special, unknown and truncated tokens", () => {
     ["Past the limit", "1"],
   ]);
   assert.equal(v.ranges.length, 4);
+});
+
+test("per-line headline: the label that won most lines, ties broken by mean probability", () => {
+  const row = (label: string, pos: number) => ({
+    range: r(0, 0, 0, 1), text: "x", label, score: Math.max(pos, 1 - pos), tokens: 3,
+    scores: [{ label: "POSITIVE", score: pos }, { label: "NEGATIVE", score: 1 - pos }],
+  });
+  // Two negative lines win although the positive ones are more confident.
+  const v = classifyLinesView({ model: "m", multiLabel: false, rows: [row("NEGATIVE", 0.4), row("NEGATIVE", 0.45), row("POSITIVE", 0.99)] }, { source: "s" });
+  assert.equal(v.label, "NEGATIVE");
+  assert.equal(v.headline, "2 of 3 lines");
+  assert.equal(v.summary, "3 lines: NEGATIVE 2 · POSITIVE 1 · m");
+  // A tie goes to the higher mean.
+  const t = classifyLinesView({ model: "m", multiLabel: false, rows: [row("NEGATIVE", 0.4), row("POSITIVE", 0.99)] }, { source: "s" });
+  assert.equal(t.label, "POSITIVE");
+  assert.equal(t.headline, "1 of 2 lines");
 });

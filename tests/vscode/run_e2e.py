@@ -336,13 +336,19 @@ def check_classify_lines(page: Page, artifacts: Path) -> str:
     item = page.locator(".context-view .monaco-menu .action-item", has_text="Classify Each Line of Selection")
     item.first.wait_for(state="visible", timeout=10_000)
     assert page.locator(".context-view .monaco-menu .action-item", has_text="Classify Selection").count() >= 1
-    item.first.click()
+    # A click that lands just after the menu opened can be swallowed: hover (focuses it), then Enter.
+    page.wait_for_timeout(300)
+    item.first.hover()
+    page.wait_for_timeout(200)
+    page.keyboard.press("Enter")
+    page.locator(".context-view .monaco-menu").first.wait_for(state="hidden", timeout=5_000)
     frame = webview_frame(page, "table.rows tbody tr", timeout=120)
     frame.locator("table.rows tbody tr").nth(3).wait_for(timeout=10_000)
     rows = frame.locator("table.rows tbody tr")
     assert rows.count() == 4, f"{rows.count()} rows"
-    first = rows.nth(0).locator(".chip").inner_text().strip()
-    assert first == "POSITIVE", f"first review classified {first!r}"
+    labels = [rows.nth(i).locator(".chip").inner_text().strip() for i in range(4)]
+    # The two reviews the embedded model is sure about (>99% each).
+    assert labels[:2] == ["POSITIVE", "NEGATIVE"], f"reviews classified {labels}"
     page.wait_for_timeout(400)
     page.screenshot(path=str(artifacts / "classify-lines.png"))
     # Clicking the second row selects that line: the status bar's selection count changes.
@@ -351,7 +357,7 @@ def check_classify_lines(page: Page, artifacts: Path) -> str:
     while time.monotonic() < deadline:
         now = status_text(page)
         if " sel " in now and now != before:
-            return f"{rows.count()} rows, first {first}; after click: {now}"
+            return f"{rows.count()} rows {labels}; after click: {now}"
         page.wait_for_timeout(200)
     raise AssertionError(f"clicking a row did not change the selection ({before!r})")
 

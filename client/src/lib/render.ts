@@ -78,7 +78,7 @@ ${body}
 
   const main = `<header>
   <div class="eyebrow">tokls · ${escapeHtml(view.heading)}</div>
-  <h1><span class="chip big ${colorOf(view.label)}" id="top-label">${escapeHtml(view.label)}</span><span class="top-score">${formatPercent(view.score)}</span></h1>
+  <h1><span class="chip big ${colorOf(view.label)}" id="top-label">${escapeHtml(view.label)}</span><span class="top-score">${escapeHtml(view.headline)}</span></h1>
   <p class="source">${escapeHtml(view.source)}</p>
 </header>
 <section>

@@ -70,6 +70,8 @@ export interface ClassificationView {
   multiLabel: boolean;
   label: string;
   score: number;
+  /** Beside the top label: its probability, or for per-line runs how many rows it won. */
+  headline: string;
   /** Bars, highest first. */
   scores: Score[];
   barsCaption: string;
@@ -141,6 +143,7 @@ export function classifyView(
     multiLabel: result.multiLabel,
     label: result.label,
     score: result.score,
+    headline: formatPercent(result.score),
     scores: byScore(result.scores),
     barsCaption: windows.length > 1 ? `${result.aggregation ?? "mean"} over ${windows.length} windows` : "probability",
     facts,
@@ -167,11 +170,12 @@ export function classifyLinesView(
     wins.set(row.label, (wins.get(row.label) ?? 0) + 1);
   }
   const scores = byScore([...sums].map(([label, total]) => ({ label, score: rows.length ? total / rows.length : 0 })));
-  const top = scores[0] ?? { label: "—", score: 0 };
+  const mean = new Map(scores.map((s) => [s.label, s.score]));
+  // The headline label is the one that won most rows (ties: the higher mean probability).
+  const ranked = [...wins].sort((a, b) => b[1] - a[1] || (mean.get(b[0]) ?? 0) - (mean.get(a[0]) ?? 0));
+  const top = ranked.length ? { label: ranked[0][0], score: mean.get(ranked[0][0]) ?? 0, won: ranked[0][1] } : { label: "—", score: 0, won: 0 };
   const plural = (n: number) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  const tally = byScore([...wins].map(([label, n]) => ({ label, score: n })))
-    .map((s) => `${s.label} ${s.score}`)
-    .join(" · ");
+  const tally = ranked.map(([label, n]) => `${label} ${n}`).join(" · ");
   return {
     kind: "lines",
     heading: unit === "line" ? "Classify Each Line" : "Classify Each Paragraph",
@@ -180,8 +184,9 @@ export function classifyLinesView(
     multiLabel: result.multiLabel,
     label: top.label,
     score: top.score,
+    headline: `${top.won} of ${plural(rows.length)}`,
     scores,
-    barsCaption: `mean over ${plural(rows.length)}`,
+    barsCaption: `mean probability over ${plural(rows.length)}`,
     facts: [
       ["Model", result.model],
       [unit === "line" ? "Lines" : "Paragraphs", rows.length.toLocaleString("en-US")],
