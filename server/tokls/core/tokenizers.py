@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -38,6 +38,7 @@ from ...core.classify import (
     LabelScore,
     split_units,
 )
+from ..arguments import document, json_range, lsp_ranges, unpack
 from ..convert import Document
 from ..server import ToklsServer
 
@@ -75,37 +76,6 @@ def _state(ls: ToklsServer) -> _State:
 
 # --------------------------------------------------------------------------------------------
 # Arguments
-
-
-def _args(args: tuple, n: int, usage: str) -> list:
-    if len(args) > n:
-        raise JsonRpcInvalidParams(f"expected at most {n} arguments: {usage}; got {len(args)}")
-    return list(args) + [None] * (n - len(args))
-
-
-def _document(ls: ToklsServer, uri: Any) -> Document:
-    if not isinstance(uri, str):
-        raise JsonRpcInvalidParams(f"expected a document uri as the first argument, got {uri!r}")
-    doc = ls.documents.get(uri)
-    if doc is None:
-        raise JsonRpcInvalidParams(f"{uri} is not an open document")
-    return doc
-
-
-def _ranges(ls: ToklsServer, raw: Any) -> list[types.Range]:
-    if raw is None:
-        return []
-    if isinstance(raw, (dict, types.Range)):
-        raw = [raw]
-    if not isinstance(raw, list):
-        raise JsonRpcInvalidParams(f"expected a list of LSP ranges, got {raw!r}")
-    out = []
-    for r in raw:
-        try:
-            out.append(r if isinstance(r, types.Range) else ls.protocol._converter.structure(r, types.Range))
-        except Exception as exc:  # noqa: BLE001
-            raise JsonRpcInvalidParams(f"expected an LSP range, got {r!r}") from exc
-    return out
 
 
 def _spans(doc: Document, ranges: list[types.Range]) -> list[tuple[int, int]]:
@@ -231,12 +201,6 @@ def _scores(scores: tuple[LabelScore, ...]) -> list[dict]:
     return [{"label": s.label, "score": s.score} for s in scores]
 
 
-def _json_range(doc: Document, start: int, end: int) -> dict:
-    r = doc.range_of(start, end)
-    return {"start": {"line": r.start.line, "character": r.start.character},
-            "end": {"line": r.end.line, "character": r.end.character}}
-
-
 def _to_doc(pieces: list[tuple[int, int, int]], offset: int, is_end: bool) -> int:
     """Map an offset in the joined text to the document; ``pieces`` = (joined start, doc start, length)."""
     for joined, start, length in pieces:
@@ -259,7 +223,7 @@ def _classify_result(result: ClassificationResult, doc: Document, pieces) -> dic
         "droppedTokens": result.dropped_tokens,
         "windows": [
             {
-                "range": _json_range(doc, _to_doc(pieces, w.start, False), _to_doc(pieces, w.end, True)),
+                "range": json_range(doc, _to_doc(pieces, w.start, False), _to_doc(pieces, w.end, True)),
                 "label": w.label,
                 "score": w.score,
                 "scores": _scores(w.scores),
@@ -299,9 +263,9 @@ def register(server: ToklsServer) -> None:
     @server.command("tokls.classify")
     async def classify(ls: ToklsServer, *args: Any) -> dict:
         # pygls demands every declared parameter: optional ones come through *args
-        uri, ranges = _args(args, 2, "tokls.classify(uri, ranges?)")
-        doc = _document(ls, uri)
-        spans = _spans(doc, _ranges(ls, ranges))
+        uri, ranges = unpack(args, 2, "tokls.classify(uri, ranges?)")
+        doc = document(ls, uri)
+        spans = _spans(doc, lsp_ranges(ls, ranges))
         snapshot = Document(doc.uri, doc.text, doc.version, doc.language_id, doc.encoding)
         pieces, parts, pos = [], [], 0
         for a, b in spans:
@@ -319,15 +283,15 @@ def register(server: ToklsServer) -> None:
 
     @server.command("tokls.classifyLines")
     async def classify_lines(ls: ToklsServer, *args: Any) -> dict:
-        uri, ranges, unit = _args(args, 3, "tokls.classifyLines(uri, ranges?, unit?)")
-        doc = _document(ls, uri)
+        uri, ranges, unit = unpack(args, 3, "tokls.classifyLines(uri, ranges?, unit?)")
+        doc = document(ls, uri)
         if unit is None:
             unit = "line"
         if unit not in ("line", "paragraph"):
             raise JsonRpcInvalidParams(f"unit must be 'line' or 'paragraph', got {unit!r}")
         snapshot = Document(doc.uri, doc.text, doc.version, doc.language_id, doc.encoding)
         inputs: list[tuple[int, int, str]] = []
-        for a, b in _spans(doc, _ranges(ls, ranges)):
+        for a, b in _spans(doc, lsp_ranges(ls, ranges)):
             inputs += [(a + u.start, a + u.end, u.text) for u in split_units(snapshot.text[a:b], unit)]
         if not inputs:
             raise JsonRpcInvalidParams(f"Nothing to classify: no non-blank {unit}s in the given ranges.")
@@ -344,7 +308,7 @@ def register(server: ToklsServer) -> None:
             "model": classifier.display_name,
             "multiLabel": results[0].multi_label,
             "rows": [
-                {"range": _json_range(snapshot, a, b), "text": t, "label": r.label, "score": r.score,
+                {"range": json_range(snapshot, a, b), "text": t, "label": r.label, "score": r.score,
                  "scores": _scores(r.scores), "tokens": r.tokens}
                 for (a, b, t), r in zip(inputs, results)
             ],
