@@ -427,7 +427,9 @@ class Classifier:
                     mask[row, : len(seq)] = 1
                 if loaded.device != "cpu":
                     ids, mask = ids.to(loaded.device), mask.to(loaded.device)
-                logits = model(input_ids=ids, attention_mask=mask).logits.float()
+                # no padding in this batch: no mask (lets attention take its unmasked fast path)
+                same = len(inputs[idx[0]].ids) == width
+                logits = model(input_ids=ids, attention_mask=None if same else mask).logits.float()
                 probs = torch.sigmoid(logits) if loaded.multi_label else torch.softmax(logits, dim=-1)
                 out[idx] = probs.cpu().numpy()
                 if report:
