@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"model {args.model} on {args.device}, torch {torch.__version__}, {torch.get_num_threads()} threads; "
           f"labels agree on {agree:.1%} of the 256 lines")
-    print(f"| case | tokls | pipeline | ratio |\n|---|---:|---:|---:|")
+    print("| case | tokls | pipeline | ratio |\n|---|---:|---:|---:|")
     for name, a, b in rows:
         print(f"| {name} | {a * 1000:.1f} ms | {b * 1000:.1f} ms | {a / b:.2f}× |")
     return 0

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .hub import is_hub_id, looks_like_path, snapshot
+
 __all__ = [
     "ClassifierError",
     "ModelNotFound",
@@ -131,41 +133,9 @@ def _has_tokenizer(folder: Path) -> bool:
     ).is_file()
 
 
-def _looks_like_path(name: str) -> bool:
-    return name.startswith((".", "/", "~", "\\")) or name.count("/") > 1 or (len(name) > 1 and name[1] == ":")
-
-
-def _is_hub_id(name: str) -> bool:
-    parts = name.split("/")
-    return 1 <= len(parts) <= 2 and all(p and not p.startswith(".") for p in parts) and " " not in name
-
-
 def _hub_folder(repo_id: str, what: str = "Classifier") -> Path:
-    try:
-        from huggingface_hub import snapshot_download
-        from huggingface_hub.constants import HF_HUB_CACHE, HF_HUB_OFFLINE
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise ModelNotFound(f"'{repo_id}' looks like a hub id, but huggingface_hub is not installed.") from exc
-    try:
-        return Path(snapshot_download(repo_id, allow_patterns=_HUB_FILES, local_files_only=True))
-    except Exception as cached_exc:  # noqa: BLE001 - not in the cache: try the hub unless offline
-        if HF_HUB_OFFLINE:
-            raise ModelNotFound(
-                f"{what} '{repo_id}' is not in the Hugging Face cache ({HF_HUB_CACHE}) and "
-                "HF_HUB_OFFLINE is set. Download it once where the hub is reachable "
-                f"(`hf download {repo_id}`), or set the model to a local folder "
-                "(or `sentiment`, the embedded classifier)."
-            ) from cached_exc
-    try:
-        return Path(snapshot_download(repo_id, allow_patterns=_HUB_FILES))
-    except Exception as exc:  # noqa: BLE001 - network errors, 404s, gated repos
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelNotFound(
-            f"{what} '{repo_id}' is not a local folder and could not be fetched from the Hugging Face "
-            f"hub ({reason}). Check the id, download it once where the hub is reachable "
-            f"(`hf download {repo_id}`), or set the model to a local folder "
-            "(or `sentiment`, the embedded classifier)."
-        ) from exc
+    return snapshot(repo_id, _HUB_FILES, what=what, error=ModelNotFound,
+                    instead="set the model to a local folder (or `sentiment`, the embedded classifier)")
 
 
 def resolve_base(name: str) -> Path:
@@ -184,9 +154,9 @@ def resolve_base(name: str) -> Path:
         if not (path / "config.json").is_file():
             raise ModelLoadError(f"The base model folder {path} has no config.json.")
         return path.resolve()
-    if _looks_like_path(name):
+    if looks_like_path(name):
         raise ModelNotFound(f"The base model folder {name} does not exist.")
-    if _is_hub_id(name):
+    if is_hub_id(name):
         return _hub_folder(name, what="Base model")
     raise ModelNotFound(f"'{name}' is not a package alias ({BASE_ALIASES[0]}), a folder, or a hub id.")
 
@@ -360,8 +330,8 @@ def resolve_model(name: str, progress: Progress | None = None) -> ResolvedModel:
     path = Path(name).expanduser()
     if path.is_dir():
         return _from_folder(name, path.resolve(), "local folder", progress)
-    if _looks_like_path(name):
+    if looks_like_path(name):
         raise ModelNotFound(f"The classifier folder {name} does not exist.")
-    if _is_hub_id(name):
+    if is_hub_id(name):
         return _from_folder(name, _hub_folder(name), "Hugging Face hub", progress)
     raise ModelNotFound(f"'{name}' is not `sentiment`, a folder, or a hub id.")

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from tokls.core.checkpoints import ClassifierError, ModelLoadError, ModelNotFound, resolve_model
@@ -350,7 +350,7 @@ class Classifier:
                 raise EmptyInput(f"Nothing to classify: the text is empty or only whitespace{where}.")
         if not texts:
             return []
-        loaded = self.load(progress)
+        self.load(progress)
         prepared = self.preprocess(texts, options)
         probs = self.forward(prepared, progress=progress, should_cancel=should_cancel)
         return self.postprocess(prepared, probs)

@@ -24,6 +24,8 @@ from typing import Callable, Sequence
 
 from tokenizers import Encoding, Tokenizer
 
+from .hub import is_hub_id, looks_like_path, snapshot
+
 __all__ = [
     "PRESETS",
     "LoadedTokenizer",
@@ -253,44 +255,6 @@ PRESETS: dict[str, Callable[[], tuple[Tokenizer, int | None, str]]] = {
 }
 
 
-def _looks_like_path(name: str) -> bool:
-    if Path(name).expanduser().is_dir():
-        return True
-    return name.startswith((".", "/", "~", "\\")) or name.count("/") > 1 or (len(name) > 1 and name[1] == ":")
-
-
-def _is_hub_id(name: str) -> bool:
-    parts = name.split("/")
-    return 1 <= len(parts) <= 2 and all(p and not p.startswith(".") for p in parts) and not name.startswith("/")
-
-
-def _hub_folder(repo_id: str) -> Path:
-    try:
-        from huggingface_hub import snapshot_download
-        from huggingface_hub.constants import HF_HUB_CACHE, HF_HUB_OFFLINE
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise TokenizerNotFound(f"'{repo_id}' looks like a hub id, but huggingface_hub is not installed.") from exc
-    try:
-        return Path(snapshot_download(repo_id, allow_patterns=_HUB_FILES, local_files_only=True))
-    except Exception as cached_exc:  # noqa: BLE001 - not in the cache: try the hub unless offline
-        if HF_HUB_OFFLINE:
-            raise TokenizerNotFound(
-                f"Tokenizer '{repo_id}' is not in the Hugging Face cache ({HF_HUB_CACHE}) and "
-                "HF_HUB_OFFLINE is set. Download it once where the hub is reachable "
-                f"(`hf download {repo_id}`), or set the model to a local folder with a tokenizer.json."
-            ) from cached_exc
-    try:
-        return Path(snapshot_download(repo_id, allow_patterns=_HUB_FILES))
-    except Exception as exc:  # noqa: BLE001 - network errors, 404s, gated repos
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TokenizerNotFound(
-            f"Tokenizer '{repo_id}' is not a preset ({', '.join(PRESETS)}), not a local folder, "
-            f"and could not be fetched from the Hugging Face hub ({reason}). Check the id, download it "
-            f"once where the hub is reachable (`hf download {repo_id}`), or set the model to a local "
-            "folder with a tokenizer.json."
-        ) from exc
-
-
 def _special_layout(tok: Tokenizer) -> tuple[tuple[int, ...], tuple[int, ...]]:
     enc = tok.encode("a", add_special_tokens=True)
     ids, mask = enc.ids, enc.special_tokens_mask
@@ -323,12 +287,13 @@ def load_tokenizer(name: str) -> LoadedTokenizer:
     if name in PRESETS:
         tok, max_len, source = PRESETS[name]()
         display = name
-    elif _looks_like_path(name):
+    elif Path(name).expanduser().is_dir() or looks_like_path(name):
         folder = Path(name).expanduser()
         tok, max_len = _load_folder(folder)
         source, display = str(folder), folder.resolve().name or name
-    elif _is_hub_id(name):
-        folder = _hub_folder(name)
+    elif is_hub_id(name):
+        folder = snapshot(name, _HUB_FILES, what="Tokenizer", error=TokenizerNotFound,
+                          instead=f"use a preset ({', '.join(PRESETS)}) or a local folder with a tokenizer.json")
         tok, max_len = _load_folder(folder)
         source, display = f"Hugging Face hub: {name}", name
     else:
