@@ -135,8 +135,10 @@ class ToklsServer(LanguageServer):
 
     @property
     def encoding(self) -> str:
-        enc = self.protocol.workspace.position_encoding if self.initialized or self.protocol._workspace else None
-        return str(enc.value if hasattr(enc, "value") else enc or "utf-16")
+        """The negotiated position encoding (``utf-16`` before initialize has chosen one)."""
+        workspace = self.protocol._workspace  # None before initialize
+        enc = workspace.position_encoding if workspace is not None else None
+        return str(getattr(enc, "value", enc) or "utf-16")
 
     # -- tokenizer -----------------------------------------------------------------------
 
