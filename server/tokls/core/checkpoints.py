@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .hub import is_hub_id, looks_like_path, snapshot
+from .hub import is_hub_id, looks_like_path, read_json_object, snapshot
 
 __all__ = [
     "ClassifierError",
@@ -112,14 +112,7 @@ def embedded_dir() -> Path:
 
 
 def read_json(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"{path.name} in {path.parent} is not valid JSON: {exc}") from exc
-    return data if isinstance(data, dict) else {}
+    return read_json_object(path, ModelLoadError)
 
 
 def read_metadata(folder: Path) -> dict:

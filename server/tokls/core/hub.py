@@ -1,4 +1,4 @@
-"""Names that are folders or Hugging Face hub ids, and hub snapshots through the standard cache.
+"""Model folders and Hugging Face hub ids: what a name means, its JSON files, hub snapshots.
 
 Shared by the tokenizer registry and the classifier: a hub id is looked up in the HF cache first
 (``HF_HOME``, ``HF_HUB_CACHE``), then fetched unless ``HF_HUB_OFFLINE`` is set; every failure
@@ -7,10 +7,23 @@ becomes one message that names the id and says what to do.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["looks_like_path", "is_hub_id", "snapshot"]
+__all__ = ["looks_like_path", "is_hub_id", "snapshot", "read_json_object"]
+
+
+def read_json_object(path: Path, error: type[Exception]) -> dict:
+    """A JSON object file (``{}`` when missing or not an object); bad JSON raises ``error``."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise error(f"{path.name} in {path.parent} is not valid JSON: {exc}") from exc
+    return data if isinstance(data, dict) else {}
 
 
 def looks_like_path(name: str) -> bool:

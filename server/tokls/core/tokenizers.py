@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 
 from tokenizers import Encoding, Tokenizer
 
-from .hub import is_hub_id, looks_like_path, snapshot
+from .hub import is_hub_id, looks_like_path, read_json_object, snapshot
 
 __all__ = [
     "PRESETS",
@@ -118,14 +118,7 @@ def _no_limits(tok: Tokenizer) -> Tokenizer:
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise TokenizerLoadError(f"{path.name} in {path.parent} is not valid JSON: {exc}") from exc
-    return data if isinstance(data, dict) else {}
+    return read_json_object(path, TokenizerLoadError)
 
 
 def _max_length_from_configs(folder: Path) -> int | None:
