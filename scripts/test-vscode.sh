@@ -59,10 +59,19 @@ CACHE="${TOKLS_VSCODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tokls-vscode}"
 step "VS Code end-to-end test"
 extra=()
 [ "${TOKLS_UPDATE_SCREENSHOTS:-0}" = "1" ] && extra+=(--update-docs)
-timeout 600 "$CACHE/playwright-venv/bin/python" tests/vscode/run_e2e.py \
-  --code-server "$CS_DIR/node_modules/.bin/code-server" \
-  --vsix out/tokls.vsix \
-  --python "$PY" \
-  --artifacts test-results/vscode \
-  "${extra[@]}"
+e2e() {
+  timeout 600 "$CACHE/playwright-venv/bin/python" tests/vscode/run_e2e.py \
+    --code-server "$CS_DIR/node_modules/.bin/code-server" \
+    --vsix out/tokls.vsix \
+    --python "$PY" \
+    --artifacts "$1" \
+    "${extra[@]}"
+}
+# A headless browser driving a real VS Code now and then loses keyboard focus to a webview on a
+# loaded machine: one full rerun is allowed, and said out loud; two failures fail the tier.
+if ! e2e test-results/vscode; then
+  echo "VS Code end-to-end test failed; running it once more (artifacts of the failed run kept in test-results/vscode-failed)" >&2
+  rm -rf test-results/vscode-failed && mv test-results/vscode test-results/vscode-failed
+  e2e test-results/vscode
+fi
 step "done"
