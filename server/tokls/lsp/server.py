@@ -108,7 +108,6 @@ class ToklsServer(LanguageServer):
         self._states: dict[str, DocumentTokens] = {}  # worker thread only
         self._timers: dict[str, asyncio.TimerHandle | asyncio.Task] = {}
         self._shown: set[str] = set()
-        self.published: dict[str, int | None] = {}
 
     # -- messages ------------------------------------------------------------------------
 

@@ -58,7 +58,6 @@ async def publish(server: ToklsServer, uri: str) -> None:
         count = token_count_diagnostic(analysis, doc, sev.token_count)
         if count is not None:
             diagnostics.insert(0, count)
-    server.published[uri] = snap.version
     server.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=uri, version=snap.version, diagnostics=diagnostics))
 
@@ -100,5 +99,4 @@ def register(server: ToklsServer) -> None:
         ls.cancel(uri)
         if ls.documents.pop(uri, None) is not None:
             ls.worker.submit(ls.forget, uri)
-        ls.published.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
