@@ -48,9 +48,12 @@ def _iter_files(paths: Sequence[str], include: Sequence[str]) -> Iterator[Path]:
 
 def read_text(path: Path | None) -> str:
     """A file (or stdin for None) as text, line ends kept; binary content is refused."""
-    data = sys.stdin.buffer.read() if path is None else path.read_bytes()
+    try:
+        data = sys.stdin.buffer.read() if path is None else path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"{path or '<stdin>'}: cannot read: {exc.strerror or exc}") from exc
     if b"\x00" in data[:8192]:
-        raise CliError(f"{path or '<stdin>'}: binary file (NUL bytes), not tokenized")
+        raise CliError(f"{path or '<stdin>'}: binary file (NUL bytes), not read as text")
     return data.decode("utf-8", errors="replace")
 
 
@@ -90,8 +93,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     for path in _iter_files(args.paths, include):
         try:
             text = read_text(path)
-        except (CliError, OSError) as exc:
-            print(f"{path}: skipped: {exc}", file=sys.stderr)
+        except CliError as exc:
+            print(f"skipped: {exc}", file=sys.stderr)
             problems += 1
             continue
         files += 1

@@ -51,15 +51,14 @@ def _read_inputs(args) -> tuple[str, str]:
     """The source text and a name for it."""
     if args.file is not None and args.text is not None:
         raise SystemExit("tokls classify: give TEXT, --file or -, not several")
+    from .cli import read_text  # the CLI's reader: binary refused, bad UTF-8 replaced
+
     if args.file is not None:
-        try:
-            return args.file.read_text(encoding="utf-8"), str(args.file)
-        except OSError as exc:
-            raise SystemExit(f"tokls classify: cannot read {args.file}: {exc.strerror or exc}")
+        return read_text(args.file), str(args.file)
     if args.text is None or args.text == "-":
         if args.text is None and sys.stdin.isatty():
             raise SystemExit("tokls classify: give TEXT, --file F, or - to read standard input")
-        return sys.stdin.read(), "<stdin>"
+        return read_text(None), "<stdin>"
     return args.text, "<argument>"
 
 

@@ -89,6 +89,8 @@ def test_core_modules_do_not_import_heavy_packages():
         ("a\nb\n\n\nc\n", "paragraph", [("a\nb", 0, 3), ("c", 6, 7)]),
         ("  \n\t\n", "line", []),
         ("😀 yes\nno", "line", [("😀 yes", 0, 5), ("no", 6, 8)]),
+        # form feeds and U+2028 are not line breaks in LSP: the lines match the diagnostics'
+        ("a\x0cb\u2028c\rd", "line", [("a\x0cb\u2028c", 0, 5), ("d", 6, 7)]),
     ],
 )
 def test_split_units(text, unit, expected):

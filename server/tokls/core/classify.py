@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from tokls.core.analysis import segment_spans
 from tokls.core.checkpoints import ClassifierError, ModelLoadError, ModelNotFound, resolve_model
 
 __all__ = [
@@ -127,33 +128,17 @@ class Unit:
 
 
 def split_units(text: str, unit: str = "line") -> list[Unit]:
-    """Non-blank lines (``line``) or blank-line separated blocks (``paragraph``), stripped."""
+    """Non-blank lines (``line``) or blank-line separated blocks (``paragraph``), stripped.
+
+    The same segments the token-count diagnostics use (:func:`~tokls.core.analysis.segment_spans`),
+    so a "line" here is an LSP line: it ends at ``\n``, ``\r\n`` or ``\r`` only.
+    """
     if unit not in ("line", "paragraph"):
         raise ValueError(f"unit must be 'line' or 'paragraph', not {unit!r}")
     units: list[Unit] = []
-    lines: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        lines.append((pos, pos + len(body)))
-        pos += len(line)
-    if unit == "line":
-        spans = lines
-    else:
-        spans, block = [], None
-        for start, end in lines:
-            if text[start:end].strip():
-                block = (block[0], end) if block else (start, end)
-            elif block:
-                spans.append(block)
-                block = None
-        if block:
-            spans.append(block)
-    for start, end in spans:
+    for start, end in segment_spans(text, unit):
         chunk = text[start:end]
         stripped = chunk.strip()
-        if not stripped:
-            continue
         lead = len(chunk) - len(chunk.lstrip())
         units.append(Unit(stripped, start + lead, start + lead + len(stripped)))
     return units
