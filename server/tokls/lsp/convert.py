@@ -106,6 +106,12 @@ class Document:
         a, b = self.offset_at(rng.start), self.offset_at(rng.end)
         return (a, b) if a <= b else (b, a)
 
+    def copy(self) -> "Document":
+        """A snapshot for long work: later edits replace the text and line index of ``self``
+        (they are never changed in place), so the copy shares both."""
+        return Document(self.uri, self.text, self.version, self.language_id, self.encoding, self.starts,
+                        pending=None)
+
     # -- edits ---------------------------------------------------------------------------
 
     def replace(self, text: str, version: int | None) -> None:

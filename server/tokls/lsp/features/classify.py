@@ -266,7 +266,7 @@ def register(server: ToklsServer) -> None:
         uri, ranges = unpack(args, 2, "tokls.classify(uri, ranges?)")
         doc = document(ls, uri)
         spans = _spans(doc, lsp_ranges(ls, ranges))
-        snapshot = Document(doc.uri, doc.text, doc.version, doc.language_id, doc.encoding)
+        snapshot = doc.copy()
         pieces, parts, pos = [], [], 0
         for a, b in spans:
             pieces.append((pos, a, b - a))
@@ -289,7 +289,7 @@ def register(server: ToklsServer) -> None:
             unit = "line"
         if unit not in ("line", "paragraph"):
             raise JsonRpcInvalidParams(f"unit must be 'line' or 'paragraph', got {unit!r}")
-        snapshot = Document(doc.uri, doc.text, doc.version, doc.language_id, doc.encoding)
+        snapshot = doc.copy()
         inputs: list[tuple[int, int, str]] = []
         for a, b in _spans(doc, lsp_ranges(ls, ranges)):
             inputs += [(a + u.start, a + u.end, u.text) for u in split_units(snapshot.text[a:b], unit)]
