@@ -64,12 +64,6 @@ def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
     return line, offset - starts[line]
 
 
-def _line_starts(text: str) -> list[int]:
-    import re
-
-    return [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
-
-
 # ------------------------------------------------------------------------------------------
 # commands
 
@@ -84,7 +78,7 @@ def _load(model: str):
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .core.analysis import DocumentTokens
+    from .core.analysis import DocumentTokens, line_starts
 
     tok = _load(args.model)
     include = args.include or DEFAULT_INCLUDE
@@ -99,7 +93,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         files += 1
         analysis = DocumentTokens(tok, text, args.segment, args.max_length).analysis()
-        starts = _line_starts(text)
+        starts = line_starts(text)
         shown = str(path)
         if args.segment == "document":
             seg = analysis.segments[0]

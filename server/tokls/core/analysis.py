@@ -23,12 +23,14 @@ from typing import Literal
 from .chunking import Chunked
 from .tokenizers import LoadedTokenizer
 
-__all__ = ["MODES", "Mode", "Truncation", "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze",
+__all__ = ["LINE_BREAK", "line_starts", "MODES", "Mode", "Truncation", "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze",
            "segment_spans"]
 
 Mode = Literal["document", "paragraph", "line"]
 MODES: tuple[str, ...] = ("document", "paragraph", "line")
 
+#: the line breaks of LSP (and of `tokls check`'s line numbers): nothing else ends a line
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _LINE_RE = re.compile(r"[^\r\n]*?\S[^\r\n]*")
 _PARAGRAPH_RE = re.compile(r"[^\r\n]*?\S[^\r\n]*(?:(?:\r\n|\r|\n)[^\r\n]*?\S[^\r\n]*)*")
 
@@ -86,6 +88,11 @@ class TokenInfo:
     unknown: bool
     truncated: bool  #: lies past the truncation point
     word: tuple[str, ...]  #: pieces of the whole word it belongs to
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line of ``text`` begins (LSP line breaks only)."""
+    return [0, *(m.end() for m in LINE_BREAK.finditer(text))]
 
 
 def segment_spans(text: str, mode: str) -> list[tuple[int, int]]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
@@ -181,47 +182,32 @@ def chunk_safety(tok: Tokenizer, spec: dict) -> tuple[bool, str]:
 class ChunkView:
     """Lazily built Python lists of one chunk's encoding (offsets relative to the chunk)."""
 
-    __slots__ = ("encoding", "_offsets", "_starts", "_ids", "_pieces", "_words", "_special")
-
     def __init__(self, encoding: Encoding) -> None:
         self.encoding = encoding
-        self._offsets = self._starts = self._ids = self._pieces = self._words = self._special = None
 
-    @property
+    @cached_property
     def offsets(self) -> list[tuple[int, int]]:
-        if self._offsets is None:
-            self._offsets = self.encoding.offsets
-        return self._offsets
+        return self.encoding.offsets
 
-    @property
+    @cached_property
     def starts(self) -> list[int]:
-        if self._starts is None:
-            self._starts = [s for s, _ in self.offsets]
-        return self._starts
+        return [s for s, _ in self.offsets]
 
-    @property
+    @cached_property
     def ids(self) -> list[int]:
-        if self._ids is None:
-            self._ids = self.encoding.ids
-        return self._ids
+        return self.encoding.ids
 
-    @property
+    @cached_property
     def pieces(self) -> list[str]:
-        if self._pieces is None:
-            self._pieces = self.encoding.tokens
-        return self._pieces
+        return self.encoding.tokens
 
-    @property
+    @cached_property
     def words(self) -> list[int | None]:
-        if self._words is None:
-            self._words = self.encoding.word_ids
-        return self._words
+        return self.encoding.word_ids
 
-    @property
+    @cached_property
     def special(self) -> list[int]:
-        if self._special is None:
-            self._special = self.encoding.special_tokens_mask
-        return self._special
+        return self.encoding.special_tokens_mask
 
 
 @dataclass(eq=False)

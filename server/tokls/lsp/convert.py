@@ -10,22 +10,20 @@ updated per edit without a Python-level pass over the whole text.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 from lsprotocol import types
 
-from ..core.analysis import Analysis, Segment, TokenInfo
+from ..core.analysis import LINE_BREAK, Analysis, Segment, TokenInfo
 
 __all__ = ["Document", "token_count_diagnostic", "truncation_diagnostics", "hover_markdown"]
 
-_BREAK = re.compile(r"\r\n|\r|\n")
 SOURCE = "tokls"
 
 
 def _line_starts(text: str, lo: int = 0, hi: int | None = None) -> np.ndarray:
-    return np.fromiter((m.end() for m in _BREAK.finditer(text, lo, len(text) if hi is None else hi)), dtype=np.int64)
+    return np.fromiter((m.end() for m in LINE_BREAK.finditer(text, lo, len(text) if hi is None else hi)), dtype=np.int64)
 
 
 def _units(s: str, encoding: str) -> int:
