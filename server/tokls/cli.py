@@ -78,7 +78,7 @@ def _load(model: str):
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .core.analysis import DocumentTokens, line_starts
+    from .core.analysis import DocumentTokens, line_starts, truncation_message
 
     tok = _load(args.model)
     include = args.include or DEFAULT_INCLUDE
@@ -108,10 +108,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 line, col = _line_col(starts, seg.truncation.offset)
                 record["truncation"] = {"offset": seg.truncation.offset, "line": line, "character": col,
                                         "dropped_tokens": seg.truncation.dropped_tokens}
-                where = "" if args.segment == "document" else f" ({args.segment} {seg.index + 1})"
-                lines.append(f"{shown}:{line + 1}:{col + 1}: warning: Truncated{where}: {seg.tokens} tokens > "
-                             f"{analysis.max_length} ({analysis.model}); {seg.truncation.dropped_tokens} tokens "
-                             "past here are dropped")
+                lines.append(f"{shown}:{line + 1}:{col + 1}: warning: {truncation_message(analysis, seg)}")
             records.append(record)
     if args.format == "json":
         json.dump(records, sys.stdout, indent=2, ensure_ascii=False)
@@ -119,8 +116,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         for line in lines:
             print(line)
-        unit = {"document": "document", "paragraph": "paragraph", "line": "line"}[args.segment]
-        print(f"{files} file{'s' * (files != 1)}, {inputs} {unit} input{'s' * (inputs != 1)}, "
+        print(f"{files} file{'s' * (files != 1)}, {inputs} {args.segment} input{'s' * (inputs != 1)}, "
               f"{truncated} truncated · {tok.name} · max {analysis_limit(tok, args.max_length)} tokens")
     if files == 0 and not problems:
         print(f"no files matched ({', '.join(include)})", file=sys.stderr)

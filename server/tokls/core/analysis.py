@@ -23,7 +23,7 @@ from typing import Literal
 from .chunking import Chunked
 from .tokenizers import LoadedTokenizer
 
-__all__ = ["LINE_BREAK", "line_starts", "MODES", "Mode", "Truncation", "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze",
+__all__ = ["LINE_BREAK", "line_starts", "truncation_message", "MODES", "Mode", "Truncation", "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze",
            "segment_spans"]
 
 Mode = Literal["document", "paragraph", "line"]
@@ -88,6 +88,14 @@ class TokenInfo:
     unknown: bool
     truncated: bool  #: lies past the truncation point
     word: tuple[str, ...]  #: pieces of the whole word it belongs to
+
+
+def truncation_message(analysis: Analysis, seg: Segment) -> str:
+    """What the editor's warning and `tokls check` say about a truncated segment."""
+    assert seg.truncation is not None
+    where = "" if analysis.mode == "document" else f", {analysis.mode} {seg.index + 1}"
+    return (f"Truncated: {seg.tokens:,} tokens > {analysis.max_length:,} ({analysis.model}{where}); "
+            f"{seg.truncation.dropped_tokens:,} tokens past here are dropped")
 
 
 def line_starts(text: str) -> list[int]:

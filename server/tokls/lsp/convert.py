@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from lsprotocol import types
 
-from ..core.analysis import LINE_BREAK, Analysis, Segment, TokenInfo
+from ..core.analysis import LINE_BREAK, Analysis, TokenInfo, truncation_message
 
 __all__ = ["Document", "token_count_diagnostic", "truncation_diagnostics", "hover_markdown"]
 
@@ -197,13 +197,6 @@ def token_count_diagnostic(analysis: Analysis, doc: Document, level: str) -> typ
         data={"tokens": analysis.tokens, "maxLength": analysis.max_length, "segments": len(analysis.segments),
               "model": analysis.model},
     )
-
-
-def truncation_message(analysis: Analysis, seg: Segment) -> str:
-    assert seg.truncation is not None
-    where = "" if analysis.mode == "document" else f", {analysis.mode} {seg.index + 1}"
-    return (f"Truncated: {seg.tokens:,} tokens > {analysis.max_length:,} ({analysis.model}{where}); "
-            f"{seg.truncation.dropped_tokens:,} tokens past here are dropped")
 
 
 def truncation_diagnostics(analysis: Analysis, doc: Document, level: str) -> list[types.Diagnostic]:
