@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from tokls.core.analysis import DocumentTokens, analyze, segment_spans
+from tokls.core.analysis import DocumentTokens, analyze, count_message, line_starts, segment_spans, truncation_message
 
 TEXTS = {
     "empty": "",
@@ -58,12 +60,12 @@ def test_default_limits(bert, gpt2):
     assert analyze(text, gpt2).segments[0].truncation is None
 
 
-@pytest.mark.parametrize("mode", ["line", "paragraph"])
+@pytest.mark.parametrize("segment", ["line", "paragraph"])
 @pytest.mark.parametrize("name", ["prose", "crlf", "lone_cr", "code", "whitespace", "control", "empty"])
-def test_segments_count_each_input_alone(tok, mode, name):
+def test_segments_count_each_input_alone(tok, segment, name):
     text = TEXTS[name].replace(". ", ".\n", 7).replace("\n    ", "\n\n    ", 3)
-    spans = segment_spans(text, mode)
-    analysis = analyze(text, tok, mode=mode, max_length=16)
+    spans = segment_spans(text, segment)
+    analysis = analyze(text, tok, segment=segment, max_length=16)
     assert [(s.start, s.end) for s in analysis.segments] == spans
     for seg in analysis.segments:
         piece = text[seg.start:seg.end]
@@ -120,3 +122,47 @@ def test_tokens_in_range_and_truncated_flag(bert):
 def test_count_text(bert, gpt2):
     assert DocumentTokens(bert, "").count_text("hello world") == 4
     assert DocumentTokens(gpt2, "").count_text("Hello world") == 2
+
+
+def _line_of(text):
+    starts = line_starts(text)
+    return lambda offset: sum(1 for s in starts if s <= offset)
+
+
+def test_count_message_for_a_document_uses_thousands_separators(bert, gpt2):
+    text = ("word " * 1500).strip()
+    assert count_message(analyze(text, gpt2), _line_of(text)) == "1,500 tokens · gpt2 · 146% of 1,024"
+    assert count_message(analyze("hello world", bert), _line_of("hello world")) == \
+        "4 tokens · bert-base-uncased · 1% of 512"
+    unbounded = dataclasses.replace(bert, max_length=None)
+    assert count_message(analyze("hello world", unbounded), _line_of("")) == \
+        "4 tokens · bert-base-uncased · no length limit"
+
+
+def test_count_message_for_lines_and_paragraphs_names_the_longest(bert):
+    text = "a\r\nb c d\n\ne\n"
+    seen = []
+
+    def line_of(offset):
+        seen.append(offset)
+        return _line_of(text)(offset)
+
+    analysis = analyze(text, bert, segment="line", max_length=4)
+    assert count_message(analysis, line_of) == \
+        "11 tokens in 3 lines · longest 5 (line 2, 125% of 4) · bert-base-uncased · 1 truncated"
+    assert seen == [3]
+    analysis = analyze(text, bert, segment="paragraph")
+    assert count_message(analysis, _line_of(text)) == \
+        "9 tokens in 2 paragraphs · longest 6 (line 1, 1% of 512) · bert-base-uncased"
+    assert count_message(analyze("\n \n", bert, segment="line"), _line_of("")) == \
+        "0 tokens · no non-blank lines · bert-base-uncased"
+
+
+def test_truncation_message(bert):
+    text = "word " * 1200
+    (seg,) = analyze(text, bert).truncated
+    assert truncation_message(analyze(text, bert), seg) == \
+        "Truncated: 1,202 tokens > 512 (bert-base-uncased); 690 tokens past here are dropped"
+    lines = analyze("x\n" + text, bert, segment="line")
+    assert truncation_message(lines, lines.truncated[0]) == \
+        "Truncated: 1,202 tokens > 512 (bert-base-uncased, line 2); 690 tokens past here are dropped"

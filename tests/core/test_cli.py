@@ -1,20 +1,28 @@
-"""`tokls check` and `tokls tokenize` as a user runs them (a subprocess, real files)."""
+"""`tokls check` and `tokls tokenize` on real files: `main([...])` in-process, and one subprocess run
+proving `python -m tokls` works as installed."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 
+import pytest
+
+from tokls.cli import main
 from tokls.core.tokenizers import load_tokenizer
 
 
-def tokls(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tokls", *args], input=stdin, capture_output=True, text=True,
-                          timeout=120)
+def tokls(capsys, *args: str) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of ``tokls ARGS``."""
+    capsys.readouterr()
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
-def test_check_text_and_json(tmp_path):
+def test_check_text_and_json(tmp_path, capsys):
     short = tmp_path / "short.txt"
     short.write_text("hello world\n", encoding="utf-8")
     long_text = "😀 日本\r\n" + "word " * 600
@@ -27,40 +35,90 @@ def test_check_text_and_json(tmp_path):
     col = offset - (long_text.rfind("\n", 0, offset) + 1)
     total = len(raw.ids) + 2
 
-    out = tokls("check", str(tmp_path))
-    assert out.returncode == 1, out.stderr
+    code, out, err = tokls(capsys, "check", str(tmp_path))
+    assert code == 1, err
     assert f"{long}:{line + 1}:{col + 1}: warning: Truncated: {total:,} tokens > 512 (bert-base-uncased); " \
-           f"{total - 512} tokens past here are dropped" in out.stdout
-    assert f"{short}:1:1: note: 4 tokens · bert-base-uncased · 1% of 512" in out.stdout
-    assert out.stdout.rstrip().endswith("2 files, 2 document inputs, 1 truncated · bert-base-uncased · max 512 tokens")
+           f"{total - 512} tokens past here are dropped" in out
+    assert f"{long}:1:1: note: {total:,} tokens · bert-base-uncased · {total / 512:.0%} of 512" in out
+    assert f"{short}:1:1: note: 4 tokens · bert-base-uncased · 1% of 512" in out
+    assert out.rstrip().endswith("2 files, 2 document inputs, 1 truncated · bert-base-uncased · max 512 tokens")
 
-    out = tokls("check", str(long), str(short), "--format", "json")
-    records = json.loads(out.stdout)
+    code, out, _ = tokls(capsys, "check", str(long), str(short), "--format", "json")
+    records = json.loads(out)
     assert records[0] == {"path": str(long), "segment": 0, "tokens": total, "max_length": 512, "truncated": True,
                           "truncation": {"offset": offset, "line": line, "character": col,
                                          "dropped_tokens": total - 512}}
     assert records[1] == {"path": str(short), "segment": 0, "tokens": 4, "max_length": 512, "truncated": False}
 
-    assert tokls("check", str(short)).returncode == 0
+    assert tokls(capsys, "check", str(short))[0] == 0
 
 
-def test_check_lines_model_and_errors(tmp_path):
+def test_check_numbers_read_like_the_editor(tmp_path, capsys):
+    big = tmp_path / "big.txt"
+    big.write_text(("word " * 1500).strip(), encoding="utf-8")
+    code, out, _ = tokls(capsys, "check", str(big), "--model", "gpt2")
+    assert code == 1
+    assert f"{big}:1:1: note: 1,500 tokens · gpt2 · 146% of 1,024" in out
+    assert "Truncated: 1,500 tokens > 1,024 (gpt2); 476 tokens past here are dropped" in out
+    assert out.rstrip().endswith("1 file, 1 document input, 1 truncated · gpt2 · max 1,024 tokens")
+
+
+def test_check_lines_model_and_errors(tmp_path, capsys):
     data = tmp_path / "data.jsonl"
     data.write_text("short\nthis line is certainly longer than eight tokens for gpt2, yes it is\n\nok\n")
-    out = tokls("check", str(data), "--segment", "line", "--model", "gpt2", "--max-length", "8", "--format", "json")
-    assert out.returncode == 1
-    records = json.loads(out.stdout)
+    code, out, _ = tokls(capsys, "check", str(data), "--segment", "line", "--model", "gpt2", "--max-length", "8",
+                         "--format", "json")
+    assert code == 1
+    records = json.loads(out)
     assert [r["truncated"] for r in records] == [False, True, False]
     assert records[1]["truncation"]["line"] == 1
-    out = tokls("check", str(data), "--model", "./no/such/folder")
-    assert out.returncode == 2 and "does not exist" in out.stderr
-    out = tokls("check", str(tmp_path / "missing.txt"))
-    assert out.returncode == 2 and "no such file" in out.stderr
+    code, out, _ = tokls(capsys, "check", str(data), "--segment", "line", "--model", "gpt2", "--max-length", "8")
+    assert "note:" not in out  # one count line per document only when a document is one input
+    assert f"{data}:2:" in out and "(gpt2, line 2)" in out
+    assert out.rstrip().endswith("1 file, 3 line inputs, 1 truncated · gpt2 · max 8 tokens")
+    code, _, err = tokls(capsys, "check", str(data), "--model", "./no/such/folder")
+    assert code == 2 and "does not exist" in err
+    code, _, err = tokls(capsys, "check", str(tmp_path / "missing.txt"))
+    assert code == 2 and "no such file" in err
+    code, out, err = tokls(capsys, "check", str(tmp_path), "--include", "*.nothing")
+    assert code == 0 and "no files matched (*.nothing)" in err
 
 
-def test_tokenize_stdin():
-    out = tokls("tokenize", "-", stdin="Hello tokenization")
-    assert out.returncode == 0
-    rows = [line.split() for line in out.stdout.splitlines()]
+def test_check_rejects_bad_flags(capsys):
+    for args in (["--max-length", "0"], ["--segment", "sentence"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["check", ".", *args])
+        assert exc.value.code == 2
+    assert "invalid choice: 'sentence'" in capsys.readouterr().err
+
+
+def test_tokenize_stdin(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("Hello tokenization".encode())))
+    code, out, err = tokls(capsys, "tokenize", "-")
+    assert code == 0
+    rows = [line.split() for line in out.splitlines()]
     assert [r[1] for r in rows] == ["101", "7592", "19204", "3989", "102"]
     assert rows[2][2:] == ['"token"', "6-11"]
+    assert err.strip() == "5 tokens · bert-base-uncased"
+
+
+def test_tokenize_json_marks_truncation(tmp_path, capsys):
+    path = tmp_path / "t.txt"
+    path.write_text("one two three four five", encoding="utf-8")
+    code, out, _ = tokls(capsys, "tokenize", str(path), "--max-length", "4", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["model"] == "bert-base-uncased" and data["max_length"] == 4
+    assert [t["piece"] for t in data["tokens"]] == ["[CLS]", "one", "two", "three", "four", "five", "[SEP]"]
+    assert [t.get("truncated") for t in data["tokens"][1:-1]] == [False, False, True, True, True]
+    code, out, _ = tokls(capsys, "tokenize", str(path), "--max-length", "4")
+    assert "----- truncation: the model reads 4 tokens; the rest is dropped -----" in out.splitlines()[3]
+
+
+def test_python_dash_m_tokls_runs(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("hello world\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "tokls", "check", str(path)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == (f"{path}:1:1: note: 4 tokens · bert-base-uncased · 1% of 512\n"
+                          "1 file, 1 document input, 0 truncated · bert-base-uncased · max 512 tokens\n")

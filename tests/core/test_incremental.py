@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tokls.core.analysis import DocumentTokens, analyze
-from tokls.core.chunking import Chunked, chunk_safety, cut_points
+from tokls.core.chunking import Chunked
+from tokls.core.cutpoints import chunk_safety, cut_points
 from tokls.core.tokenizers import load_tokenizer
 
 BERT = load_tokenizer("bert-base-uncased")
@@ -52,13 +53,13 @@ def test_random_edit_sequences_match_scratch(text, edits, limit, which):
 
 
 @settings(max_examples=40, deadline=None)
-@given(text=base_text, edits=st.lists(edit, min_size=1, max_size=20), mode=st.sampled_from(["line", "paragraph"]))
-def test_segment_modes_match_scratch(text, edits, mode):
-    doc = DocumentTokens(GPT2, text, mode=mode, max_length=8)
+@given(text=base_text, edits=st.lists(edit, min_size=1, max_size=20), segment=st.sampled_from(["line", "paragraph"]))
+def test_paragraph_and_line_segments_match_scratch(text, edits, segment):
+    doc = DocumentTokens(GPT2, text, segment=segment, max_length=8)
     for where, length, new in edits:
         start = int(where * len(doc.text))
         doc.edit(start, min(len(doc.text), start + length), new)
-        assert doc.analysis() == analyze(doc.text, GPT2, mode=mode, max_length=8)
+        assert doc.analysis() == analyze(doc.text, GPT2, segment=segment, max_length=8)
 
 
 def test_edits_on_a_large_document_reencode_little():

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tokls.core.tokenizers import TokenizerLoadError, TokenizerNotFound, TokenizerRegistry, load_tokenizer
+from tokls.core.tokenizers import (
+    TokenizerLoadError,
+    TokenizerNotFound,
+    TokenizerRegistry,
+    load_tokenizer,
+    max_length_from,
+    special_layout,
+)
 
 
 def test_presets_match_the_real_ids(bert, gpt2):
@@ -105,6 +112,28 @@ def test_hub_id_from_the_cache(tmp_path, gpt2):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "acme/tiny-gpt2 1024 [15496, 995]", out.stderr
+
+
+def test_special_layout(bert, gpt2):
+    assert special_layout(bert.tokenizer) == ((101,), (102,))  # [CLS] … [SEP]
+    assert special_layout(gpt2.tokenizer) == ((), ())
+    assert (bert.prefix_ids, bert.suffix_ids) == special_layout(bert.tokenizer)
+
+
+@pytest.mark.parametrize("tokenizer_config, model_config, expected", [
+    ({"model_max_length": 512}, {}, 512),
+    ({"model_max_length": int(1e30)}, {"max_position_embeddings": 256}, 256),
+    ({}, {"n_positions": 1024}, 1024),
+    ({}, {"n_ctx": 2048}, 2048),
+    ({"model_max_length": 1024}, {"max_position_embeddings": 512}, 512),  # the smaller wins
+    ({"model_max_length": 512}, {"max_position_embeddings": 514, "model_type": "roberta"}, 512),
+    ({}, {"max_position_embeddings": 514, "model_type": "xlm-roberta"}, 512),
+    ({"model_max_length": int(1e30)}, {}, None),
+    ({"model_max_length": "512"}, {"max_position_embeddings": True}, None),
+    ({}, {}, None),
+])
+def test_max_length_from(tokenizer_config, model_config, expected):
+    assert max_length_from(tokenizer_config, model_config) == expected
 
 
 def test_registry_caches_successes_and_failures():

@@ -18,16 +18,16 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable
 
 from .chunking import Chunked
 from .tokenizers import LoadedTokenizer
 
-__all__ = ["LINE_BREAK", "line_starts", "truncation_message", "MODES", "Mode", "Truncation", "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze",
-           "segment_spans"]
+__all__ = ["LINE_BREAK", "line_starts", "count_message", "truncation_message", "SEGMENTS", "Truncation",
+           "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze", "segment_spans"]
 
-Mode = Literal["document", "paragraph", "line"]
-MODES: tuple[str, ...] = ("document", "paragraph", "line")
+#: what one model input is: the whole document, each paragraph, or each non-blank line
+SEGMENTS: tuple[str, ...] = ("document", "paragraph", "line")
 
 #: the line breaks of LSP (and of `tokls check`'s line numbers): nothing else ends a line
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -56,7 +56,7 @@ class Segment:
 class Analysis:
     model: str
     max_length: int | None
-    mode: str
+    segment: str  #: one of :data:`SEGMENTS`
     segments: tuple[Segment, ...]
 
     @property
@@ -90,10 +90,32 @@ class TokenInfo:
     word: tuple[str, ...]  #: pieces of the whole word it belongs to
 
 
+def count_message(analysis: Analysis, line_of: Callable[[int], int]) -> str:
+    """What the editor's token-count diagnostic and `tokls check` say about a document.
+
+    ``line_of(offset)`` gives the 1-based line of a code-point offset (for the longest segment).
+    """
+    limit = analysis.max_length
+    if analysis.segment == "document":
+        seg = analysis.segments[0]
+        share = f"{seg.tokens / limit:.0%} of {limit:,}" if limit else "no length limit"
+        return f"{seg.tokens:,} tokens · {analysis.model} · {share}"
+    n = len(analysis.segments)
+    if not n:
+        return f"0 tokens · no non-blank {analysis.segment}s · {analysis.model}"
+    longest = analysis.longest
+    assert longest is not None
+    share = f"{longest.tokens / limit:.0%} of {limit:,}" if limit else "no length limit"
+    over = len(analysis.truncated)
+    tail = f" · {over} truncated" if over else ""
+    return (f"{analysis.tokens:,} tokens in {n:,} {analysis.segment}s · longest {longest.tokens:,} "
+            f"(line {line_of(longest.start)}, {share}) · {analysis.model}{tail}")
+
+
 def truncation_message(analysis: Analysis, seg: Segment) -> str:
     """What the editor's warning and `tokls check` say about a truncated segment."""
     assert seg.truncation is not None
-    where = "" if analysis.mode == "document" else f", {analysis.mode} {seg.index + 1}"
+    where = "" if analysis.segment == "document" else f", {analysis.segment} {seg.index + 1}"
     return (f"Truncated: {seg.tokens:,} tokens > {analysis.max_length:,} ({analysis.model}{where}); "
             f"{seg.truncation.dropped_tokens:,} tokens past here are dropped")
 
@@ -103,31 +125,34 @@ def line_starts(text: str) -> list[int]:
     return [0, *(m.end() for m in LINE_BREAK.finditer(text))]
 
 
-def segment_spans(text: str, mode: str) -> list[tuple[int, int]]:
-    """The (start, end) spans of the model inputs in ``text`` for ``mode``."""
-    if mode == "document":
+def _check_segment(segment: str) -> None:
+    if segment not in SEGMENTS:
+        raise ValueError(f"unknown segment {segment!r}; expected one of {', '.join(SEGMENTS)}")
+
+
+def segment_spans(text: str, segment: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the model inputs in ``text`` when one input is a ``segment``."""
+    _check_segment(segment)
+    if segment == "document":
         return [(0, len(text))]
-    pattern = _LINE_RE if mode == "line" else _PARAGRAPH_RE
-    if mode not in ("line", "paragraph"):
-        raise ValueError(f"unknown segment mode {mode!r}; expected one of {', '.join(MODES)}")
+    pattern = _LINE_RE if segment == "line" else _PARAGRAPH_RE
     return [m.span() for m in pattern.finditer(text)]
 
 
 class DocumentTokens:
     """The tokenization of one document, kept up to date by edits.
 
-    In ``document`` mode edits re-encode only the chunks they touch (see :mod:`.chunking`);
-    in the segment modes every segment is encoded once per distinct text and reused.
+    With ``segment="document"`` edits re-encode only the chunks they touch (see :mod:`.chunking`);
+    with paragraphs or lines every segment is encoded once per distinct text and reused.
     """
 
-    def __init__(self, tok: LoadedTokenizer, text: str, mode: str = "document", max_length: int | None = None):
-        if mode not in MODES:
-            raise ValueError(f"unknown segment mode {mode!r}; expected one of {', '.join(MODES)}")
+    def __init__(self, tok: LoadedTokenizer, text: str, segment: str = "document", max_length: int | None = None):
+        _check_segment(segment)
         self.tok = tok
-        self.mode = mode
+        self.segment = segment
         self.max_length = max_length if max_length is not None else tok.max_length
         self._text = text
-        self._doc: Chunked | None = Chunked.encode(tok, text) if mode == "document" else None
+        self._doc: Chunked | None = Chunked.encode(tok, text) if segment == "document" else None
         self._cache: dict[str, Chunked] = {}
         self._segments: list[tuple[int, int, Chunked]] | None = None
         self._segment_starts: list[int] | None = None
@@ -151,21 +176,13 @@ class DocumentTokens:
             self._segments = self._segment_starts = None
         self._analysis = None
 
-    def replace_text(self, text: str) -> None:
-        if self._doc is not None:
-            self._doc = Chunked.encode(self.tok, text)
-        else:
-            self._segments = self._segment_starts = None
-        self._text = text
-        self._analysis = None
-
     # -- segments ------------------------------------------------------------------------
 
     def _segment_list(self) -> list[tuple[int, int, Chunked]]:
         if self._doc is not None:
             return [(0, len(self._text), self._doc)]
         if self._segments is None:
-            spans = segment_spans(self._text, self.mode)
+            spans = segment_spans(self._text, self.segment)
             texts = [self._text[a:b] for a, b in spans]
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
             fresh = dict(zip(missing, Chunked.encode_many(self.tok, missing))) if missing else {}
@@ -190,7 +207,7 @@ class DocumentTokens:
                     _, (s, _e) = enc.token(keep)
                     trunc = Truncation(offset=a + s, dropped_tokens=enc.total - keep)
                 segments.append(Segment(i, a, b, total, trunc))
-            self._analysis = Analysis(self.tok.name, self.max_length, self.mode, tuple(segments))
+            self._analysis = Analysis(self.tok.name, self.max_length, self.segment, tuple(segments))
         return self._analysis
 
     # -- tokens --------------------------------------------------------------------------
@@ -288,7 +305,7 @@ class DocumentTokens:
         return Chunked.encode(self.tok, text).total + self.tok.num_special
 
 
-def analyze(text: str, tok: LoadedTokenizer, mode: str = "document", max_length: int | None = None) -> Analysis:
+def analyze(text: str, tok: LoadedTokenizer, segment: str = "document", max_length: int | None = None) -> Analysis:
     """One-shot analysis of ``text``."""
-    return DocumentTokens(tok, text, mode, max_length).analysis()
+    return DocumentTokens(tok, text, segment, max_length).analysis()
 

@@ -9,7 +9,7 @@ A name is one of
 
 Every resolved tokenizer knows its display name, its maximum sequence length, the special tokens
 it adds around one sequence, and whether documents may be cut into chunks that are encoded
-separately (see :mod:`tokls.core.chunking`). The path from a ``tokenizer.json`` never imports
+separately (see :mod:`tokls.core.cutpoints`). The path from a ``tokenizer.json`` never imports
 torch or transformers.
 """
 
@@ -24,6 +24,7 @@ from typing import Callable, Sequence
 
 from tokenizers import Encoding, Tokenizer
 
+from .cutpoints import chunk_safety
 from .hub import is_hub_id, looks_like_path, read_json_object, snapshot
 
 __all__ = [
@@ -34,13 +35,19 @@ __all__ = [
     "TokenizerLoadError",
     "TokenizerRegistry",
     "load_tokenizer",
+    "special_layout",
+    "max_length_from",
+    "DEFAULT_MODEL",
 ]
 
 DEFAULT_MODEL = "bert-base-uncased"
 
 # tokenizer_config.json writes "no limit" as a huge number (int(1e30)).
-_UNBOUNDED = 1_000_000_000
-_CONFIG_LENGTH_KEYS = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length")
+_UNBOUNDED = 1_000_000
+# Where model configs keep their position limit, in order of preference.
+_POSITION_KEYS = ("max_position_embeddings", "n_positions", "n_ctx", "max_sequence_length", "seq_length")
+# Model types whose position embeddings start after the padding index: two fewer usable positions.
+_ROBERTA_LIKE = ("roberta", "xlm-roberta", "camembert", "longformer", "bart", "mbart")
 _HUB_FILES = [
     "tokenizer.json",
     "tokenizer_config.json",
@@ -97,13 +104,6 @@ class LoadedTokenizer:
     def piece(self, token_id: int) -> str:
         return self.tokenizer.id_to_token(token_id) or f"<{token_id}>"
 
-    def decode_piece(self, token_id: int) -> str:
-        """The text a single token stands for (byte-level pieces decoded, ``##`` kept)."""
-        try:
-            return self.tokenizer.decode([token_id], skip_special_tokens=False)
-        except Exception:  # noqa: BLE001 - decoders reject odd single ids; the piece will do
-            return self.piece(token_id)
-
 
 # --------------------------------------------------------------------------------------------
 # Loading
@@ -121,17 +121,24 @@ def _read_json(path: Path) -> dict:
     return read_json_object(path, TokenizerLoadError)
 
 
-def _max_length_from_configs(folder: Path) -> int | None:
-    cfg = _read_json(folder / "tokenizer_config.json")
-    value = cfg.get("model_max_length")
-    if isinstance(value, (int, float)) and 0 < value < _UNBOUNDED:
-        return int(value)
-    model_cfg = _read_json(folder / "config.json")
-    for key in _CONFIG_LENGTH_KEYS:
-        value = model_cfg.get(key)
-        if isinstance(value, int) and 0 < value < _UNBOUNDED:
-            return value
-    return None
+def max_length_from(tokenizer_config: dict, model_config: dict) -> int | None:
+    """The longest input the model reads, from its ``tokenizer_config.json`` and ``config.json``.
+
+    The smaller of the tokenizer's ``model_max_length`` (when it is not the "no limit" placeholder)
+    and the model's position limit (two fewer for RoBERTa-like models); None when neither says.
+    """
+    limit = None
+    value = tokenizer_config.get("model_max_length")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < _UNBOUNDED:
+        limit = int(value)
+    for key in _POSITION_KEYS:
+        positions = model_config.get(key)
+        if isinstance(positions, int) and not isinstance(positions, bool) and 0 < positions < _UNBOUNDED:
+            if model_config.get("model_type") in _ROBERTA_LIKE:
+                positions -= 2  # positions start after the padding index
+            limit = min(limit, positions) if limit else positions
+            break
+    return limit
 
 
 def _wordpiece_from_vocab(folder: Path) -> Tokenizer:
@@ -190,7 +197,8 @@ def _load_folder(folder: Path) -> tuple[Tokenizer, int | None]:
         raise
     except Exception as exc:  # noqa: BLE001 - the Rust side raises plain Exception
         raise TokenizerLoadError(f"Could not load the tokenizer in {folder}: {exc}") from exc
-    return _no_limits(tok), _max_length_from_configs(folder)
+    limit = max_length_from(_read_json(folder / "tokenizer_config.json"), _read_json(folder / "config.json"))
+    return _no_limits(tok), limit
 
 
 def _convert_with_transformers(folder: Path) -> Tokenizer:
@@ -248,7 +256,8 @@ PRESETS: dict[str, Callable[[], tuple[Tokenizer, int | None, str]]] = {
 }
 
 
-def _special_layout(tok: Tokenizer) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def special_layout(tok: Tokenizer) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The special token ids a single sequence gets before and after its text."""
     enc = tok.encode("a", add_special_tokens=True)
     ids, mask = enc.ids, enc.special_tokens_mask
     lead = 0
@@ -272,8 +281,6 @@ def _unk_id(tok: Tokenizer, spec: dict) -> int | None:
 
 def load_tokenizer(name: str) -> LoadedTokenizer:
     """Resolve ``name`` and load it (uncached; use :class:`TokenizerRegistry`)."""
-    from .chunking import chunk_safety  # local import: chunking imports this module
-
     name = name.strip()
     if not name:
         raise TokenizerNotFound("The tokenizer model name is empty.")
@@ -291,7 +298,7 @@ def load_tokenizer(name: str) -> LoadedTokenizer:
         source, display = f"Hugging Face hub: {name}", name
     else:
         raise TokenizerNotFound(f"'{name}' is not a preset ({', '.join(PRESETS)}), a folder, or a hub id.")
-    prefix, suffix = _special_layout(tok)
+    prefix, suffix = special_layout(tok)
     spec = json.loads(tok.to_str())
     safe, note = chunk_safety(tok, spec)
     return LoadedTokenizer(
@@ -303,8 +310,7 @@ def load_tokenizer(name: str) -> LoadedTokenizer:
 class TokenizerRegistry:
     """Thread-safe cache of loaded tokenizers, keyed by the name as given.
 
-    Failures are cached too (until :meth:`clear`), so a bad name costs one attempt, not one per
-    keystroke.
+    Failures are cached too, so a bad name costs one attempt, not one per keystroke.
     """
 
     def __init__(self, loader: Callable[[str], LoadedTokenizer] = load_tokenizer) -> None:
@@ -328,8 +334,3 @@ class TokenizerRegistry:
         if isinstance(result, TokenizerError):
             raise result
         return result
-
-    def clear(self) -> None:
-        with self._lock:
-            self._done.clear()
-

@@ -1,0 +1,79 @@
+"""``tokls check``: token counts and truncation for files and folders, as linter lines or JSON.
+
+``path:line:col: warning: …`` lines (1-based line and column, column in characters), the same
+messages the editor shows; exit status 1 when any input is truncated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..core.analysis import SEGMENTS
+from ..core.settings import Settings
+from ._io import CliError, iter_files, line_col, load_tokenizer, positive, read_text
+
+DEFAULT_INCLUDE = ("*.txt", "*.md", "*.markdown", "*.rst", "*.jsonl", "*.json", "*.csv", "*.tsv", "*.prompt",
+                   "*.tex", "*.html", "*.xml", "*.yaml", "*.yml")
+
+
+def register(subparsers) -> None:
+    defaults = Settings()
+    p = subparsers.add_parser("check", help="report token counts and truncation for files and folders")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders searched with --include")
+    p.add_argument("--model", default=defaults.model,
+                   help=f"tokenizer: preset (bert-base-uncased, gpt2), folder or hub id (default: {defaults.model})")
+    p.add_argument("--max-length", type=positive, help="override the model's maximum sequence length")
+    p.add_argument("--segment", choices=SEGMENTS, default=defaults.segment,
+                   help=f"one model input per {', '.join(SEGMENTS)} (default: {defaults.segment})")
+    p.add_argument("--include", action="append", metavar="GLOB",
+                   help=f"file name globs for folders (repeatable; default: {' '.join(DEFAULT_INCLUDE)})")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.analysis import DocumentTokens, count_message, line_starts, truncation_message
+
+    tok = load_tokenizer(args.model)
+    include = args.include or DEFAULT_INCLUDE
+    records, lines, problems = [], [], 0
+    files = inputs = truncated = 0
+    for path in iter_files(args.paths, include):
+        try:
+            text = read_text(path)
+        except CliError as exc:
+            print(f"skipped: {exc}", file=sys.stderr)
+            problems += 1
+            continue
+        files += 1
+        analysis = DocumentTokens(tok, text, args.segment, args.max_length).analysis()
+        starts = line_starts(text)
+        shown = str(path)
+        if args.segment == "document":
+            message = count_message(analysis, lambda offset: line_col(starts, offset)[0] + 1)
+            lines.append(f"{shown}:1:1: note: {message}")
+        for seg in analysis.segments:
+            inputs += 1
+            record = {"path": shown, "segment": seg.index, "tokens": seg.tokens,
+                      "max_length": analysis.max_length, "truncated": seg.truncation is not None}
+            if seg.truncation is not None:
+                truncated += 1
+                line, col = line_col(starts, seg.truncation.offset)
+                record["truncation"] = {"offset": seg.truncation.offset, "line": line, "character": col,
+                                        "dropped_tokens": seg.truncation.dropped_tokens}
+                lines.append(f"{shown}:{line + 1}:{col + 1}: warning: {truncation_message(analysis, seg)}")
+            records.append(record)
+    if args.format == "json":
+        json.dump(records, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        for line in lines:
+            print(line)
+        limit = args.max_length or tok.max_length
+        print(f"{files:,} file{'s' * (files != 1)}, {inputs:,} {args.segment} input{'s' * (inputs != 1)}, "
+              f"{truncated:,} truncated · {tok.name} · max {f'{limit:,}' if limit else 'unbounded'} tokens")
+    if files == 0 and not problems:
+        print(f"no files matched ({', '.join(include)})", file=sys.stderr)
+    return 1 if truncated else 0
