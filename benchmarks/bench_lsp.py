@@ -135,7 +135,7 @@ def prose(size: int, seed: int) -> str:
 
 def periodic(size: int, seed: int) -> str:
     """The same prose line repeated: the chunker finds no cut in it (checked)."""
-    from tokls.core.chunking import cut_points
+    from tokls.core.cutpoints import cut_points
 
     rng = random.Random(seed)
     for attempt in range(1000):
@@ -317,7 +317,7 @@ def bench_document(model: str, raw, text: str, res: ModelResult, repeat: int, ho
 
 def bench_periodic(model: str, raw, size: int, seed: int, edits: int, res: ModelResult) -> None:
     """Once: the same line repeated gets no cut, so every edit re-encodes the whole document."""
-    from tokls.core.chunking import cut_points
+    from tokls.core.cutpoints import cut_points
 
     text = periodic(size, seed)
     res.values["periodic_cuts"] = len(cut_points(text))

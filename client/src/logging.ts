@@ -1,16 +1,9 @@
 /** The `tokls` log output channel, shared by the client and the language client (server log, trace). */
 import * as vscode from "vscode";
 
-let channel: vscode.LogOutputChannel | undefined;
-
 export function createLog(context: vscode.ExtensionContext): vscode.LogOutputChannel {
-  channel = vscode.window.createOutputChannel("tokls", { log: true });
+  const channel = vscode.window.createOutputChannel("tokls", { log: true });
   context.subscriptions.push(channel);
-  return channel;
-}
-
-export function log(): vscode.LogOutputChannel {
-  if (!channel) throw new Error("tokls: log channel used before activation");
   return channel;
 }
 
