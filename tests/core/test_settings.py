@@ -29,7 +29,8 @@ def test_the_wire_keys():
                             "classifier.stride", "classifier.batchSize", "classifier.device"]
 
 
-@pytest.mark.parametrize("raw", [None, {}, {"tokls": {}}, {"interpreter": "/usr/bin/python3", "trace": {"server": "off"}}])
+@pytest.mark.parametrize("raw", [None, {}, {"tokls": {}},
+                                 {"interpreter": "/usr/bin/python3", "trace": {"server": "off"}}])
 def test_empty_and_unknown_keys_give_the_defaults(raw):
     assert parse_settings(raw) == (Settings(), [])
 
@@ -102,7 +103,8 @@ def test_each_invalid_value_is_reported_and_replaced_by_its_default(raw, expecte
 
 
 def test_invalid_values_do_not_spoil_valid_neighbours():
-    settings, problems = parse_settings({"model": "gpt2", "segment": "words", "classifier": {"stride": "x", "device": "CUDA"}})
+    raw = {"model": "gpt2", "segment": "words", "classifier": {"stride": "x", "device": "CUDA"}}
+    settings, problems = parse_settings(raw)
     assert settings == Settings(model="gpt2", classifier=ClassifierSettings(device="cuda"))
     assert [p.split(" = ")[0] for p in problems] == ["tokls.segment", "tokls.classifier.stride"]
 
