@@ -58,7 +58,6 @@ class Document:
     uri: str
     text: str
     version: int | None = None
-    language_id: str | None = None
     encoding: str = "utf-16"
     starts: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
     #: edits (start, end, new_text in code points) not yet applied to the token state;
@@ -105,7 +104,7 @@ class Document:
     def copy(self) -> "Document":
         """A snapshot for long work: later edits replace the text and line index of ``self``
         (they are never changed in place), so the copy shares both."""
-        return Document(self.uri, self.text, self.version, self.language_id, self.encoding, self.starts,
+        return Document(self.uri, self.text, self.version, self.encoding, self.starts,
                         pending=None)
 
     # -- edits ---------------------------------------------------------------------------

@@ -186,7 +186,7 @@ class ToklsServer(LanguageServer):
         @self.feature(types.TEXT_DOCUMENT_DID_OPEN)
         def did_open(params: types.DidOpenTextDocumentParams) -> None:
             item = params.text_document
-            doc = Document(item.uri, item.text, item.version, item.language_id, self.encoding, pending=None)
+            doc = Document(item.uri, item.text, item.version, self.encoding, pending=None)
             self.documents[item.uri] = doc
             for feature in self.features:
                 feature.document_opened(doc)

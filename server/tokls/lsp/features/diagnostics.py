@@ -13,6 +13,7 @@ import logging
 
 from lsprotocol import types
 
+from ...core.settings import Settings
 from ..convert import token_count_diagnostic, too_large_diagnostic, truncation_diagnostics
 from ..document import Document
 from ..language_server import Feature, ToklsServer
@@ -39,7 +40,7 @@ class Diagnostics(Feature):
         self._cancel(uri)
         self._send(uri, None, [])
 
-    def settings_changed(self, old, new) -> None:
+    def settings_changed(self, old: Settings, new: Settings) -> None:
         for uri in list(self.server.documents):
             self.schedule(uri, 0)
 
