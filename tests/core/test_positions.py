@@ -7,7 +7,7 @@ import random
 import pytest
 from lsprotocol.types import Position, Range
 
-from tokls.lsp.convert import Document
+from tokls.lsp.document import Document
 
 TEXT = "a😀b\r\n日本語\n👨‍👩‍👧 x\re\u0301\u2028same line\n\nend🇫🇷"
 

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 SERVER = [sys.executable, "-m", "tokls", "serve"]
+T = TypeVar("T")
+
+
+async def wait_until(predicate: Callable[[], T], timeout: float = 20, interval: float = 0.02) -> T:
+    """Poll ``predicate`` until it returns something truthy, and return that; fail after ``timeout`` s."""
+    async def poll() -> T:
+        while not (value := predicate()):
+            await asyncio.sleep(interval)
+        return value
+    try:
+        return await asyncio.wait_for(poll(), timeout)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"not true within {timeout} s: {getattr(predicate, '__name__', predicate)}") from None
 
 
 async def start(client: LanguageClient, options: dict | None = None, editor: str = "visual-studio-code",
@@ -24,13 +37,13 @@ async def start(client: LanguageClient, options: dict | None = None, editor: str
 
 async def wait_diagnostics(client: LanguageClient, uri: str, version: int | None = None, timeout: float = 20):
     """Wait until diagnostics for ``uri`` (at ``version`` when given) have been published."""
-    async def until():
-        while True:
-            got = client.diagnostics.get(uri)
-            if got is not None and (version is None or client.diagnostic_versions.get(uri) == version):
-                return got
-            await asyncio.sleep(0.02)
-    return await asyncio.wait_for(until(), timeout)
+    def published():
+        got = client.diagnostics.get(uri)
+        if got is not None and (version is None or client.diagnostic_versions.get(uri) == version):
+            return (got,)  # truthy even when there are no diagnostics
+        return None
+    (got,) = await wait_until(published, timeout)
+    return got
 
 
 def track_versions(client: LanguageClient) -> None:
@@ -68,4 +81,10 @@ def config(**kwargs: Any) -> ClientServerConfig:
     return ClientServerConfig(server_command=SERVER, **kwargs)
 
 
-__all__ = ["pytest_lsp", "start", "wait_diagnostics", "open_doc", "edit", "by_code", "config", "track_versions"]
+def configure(client: LanguageClient, settings: dict) -> None:
+    """Push ``{"tokls": settings}`` (didChangeConfiguration); ``{}`` restores the initializationOptions."""
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"tokls": settings}))
+
+
+__all__ = ["pytest_lsp", "start", "wait_diagnostics", "wait_until", "open_doc", "edit", "by_code", "config",
+           "configure", "track_versions"]

@@ -1,4 +1,7 @@
-"""``tokls.classify`` and ``tokls.classifyLines`` end to end, with the real embedded model."""
+"""``tokls.classify`` and ``tokls.classifyLines`` end to end, with the real embedded model.
+
+One server for the module, so the model loads once: the first test sees it load.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from .helpers import config, open_doc, pytest_lsp, start
+from .helpers import config, configure, open_doc, pytest_lsp, start, wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.torch, pytest.mark.asyncio(loop_scope="module")]
 
 POSITIVE = "A warm, funny and beautifully acted film. I loved every minute of it."
 NEGATIVE = "A dull, lifeless mess. The plot is stupid and the acting is terrible."
@@ -18,7 +21,7 @@ NEGATIVE = "A dull, lifeless mess. The plot is stupid and the acting is terrible
 TEXT = f"日本語 😀 {POSITIVE}\n\n{NEGATIVE}\r\n   \n{POSITIVE}\n"
 
 
-@pytest_lsp.fixture(config=config())
+@pytest_lsp.fixture(config=config(), scope="module")
 async def client(lsp_client: LanguageClient):
     await start(lsp_client, {"debounceMs": 0})
     yield
@@ -38,6 +41,7 @@ async def _command(client: LanguageClient, name: str, *args, token=None):
 async def test_classify_and_classify_lines(client: LanguageClient):
     uri = "file:///workspace/reviews.txt"
     open_doc(client, uri, TEXT)
+    earlier = set(client.progress_reports)
 
     # line 2 only; the model loads now, with server-created work-done progress (the client
     # advertises window.workDoneProgress)
@@ -48,7 +52,7 @@ async def test_classify_and_classify_lines(client: LanguageClient):
     assert result["droppedTokens"] == 0 and result["tokens"] > 10
     (window,) = result["windows"]
     assert window["range"] == _range(2, 0, 2, len(NEGATIVE)) and window["label"] == "NEGATIVE"
-    (reports,) = client.progress_reports.values()
+    (reports,) = [v for k, v in client.progress_reports.items() if k not in earlier]
     kinds = [v.kind for v in reports]
     assert kinds[0] == "begin" and kinds[-1] == "end"
     assert any("loading classifier" in (v.message or "").lower() for v in reports)
@@ -84,53 +88,46 @@ async def test_bad_input_is_an_error_and_the_server_keeps_serving(client: Langua
     with pytest.raises(Exception, match="not an open document"):
         await _command(client, "tokls.classify", "file:///workspace/nope.txt")
 
-    client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(settings={"tokls": {"classifier": {"model": "./no/such/model"}}})
-    )
+    configure(client, {"classifier": {"model": "./no/such/model"}})
     open_doc(client, "file:///workspace/ok.txt", POSITIVE)
     with pytest.raises(Exception, match="does not exist"):
         await _command(client, "tokls.classify", "file:///workspace/ok.txt")
 
-    client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(settings={"tokls": {"classifier": {"model": "sentiment"}}})
-    )
+    configure(client, {"classifier": {"model": "sentiment"}})
     result = await _command(client, "tokls.classify", "file:///workspace/ok.txt")
     assert result["label"] == "POSITIVE"
 
 
-@pytest_lsp.fixture(config=config())
-async def small_batches(lsp_client: LanguageClient):
-    await start(lsp_client, {"debounceMs": 0, "classifier": {"batchSize": 2}})
-    yield
-    await lsp_client.shutdown_session()
+async def test_cancel_request_stops_a_long_classification(client: LanguageClient):
+    configure(client, {"classifier": {"batchSize": 2}})
+    try:
+        await _cancel_request(client)
+    finally:
+        configure(client, {})
 
 
-async def test_cancel_request_stops_a_long_classification(small_batches: LanguageClient):
-    client = small_batches
+async def _cancel_request(client: LanguageClient):
     uri = "file:///workspace/long.txt"
     open_doc(client, uri, " ".join([POSITIVE, NEGATIVE] * 300))  # ~9,000 tokens: ~24 windows, ~12 batches
     params = types.ExecuteCommandParams(command="tokls.classify", arguments=[uri])
+    earlier = set(client.progress_reports)
     pending = asyncio.ensure_future(
         client.protocol.send_request_async(types.WORKSPACE_EXECUTE_COMMAND, params, msg_id="long-1")
     )
 
     def reports():
-        return next(iter(client.progress_reports.values()), [])
-
-    async def until(predicate):
-        while not predicate():
-            await asyncio.sleep(0.02)
+        return next((v for k, v in client.progress_reports.items() if k not in earlier), [])
 
     # wait until the windows run (a report with a percentage), then cancel
-    await asyncio.wait_for(until(lambda: any(getattr(v, "percentage", None) for v in reports())), 120)
+    await wait_until(lambda: any(getattr(v, "percentage", None) for v in reports()), timeout=120)
     client.cancel_request(types.CancelParams(id="long-1"))
     with pytest.raises(Exception, match="cancel"):
         await pending
-    await asyncio.wait_for(until(lambda: reports() and reports()[-1].kind == "end"), 60)
+    await wait_until(lambda: reports() and reports()[-1].kind == "end", timeout=60)
     assert reports()[-1].message == "cancelled"
     assert max(v.percentage or 0 for v in reports() if v.kind == "report") < 100
 
     # and the server still answers
-    open_doc(client, "file:///workspace/ok.txt", POSITIVE)
-    result = await _command(client, "tokls.classify", "file:///workspace/ok.txt")
+    open_doc(client, "file:///workspace/still-ok.txt", POSITIVE)
+    result = await _command(client, "tokls.classify", "file:///workspace/still-ok.txt")
     assert result["label"] == "POSITIVE"

@@ -1,4 +1,8 @@
-"""Exact ranges through the wire: negotiated encodings, CRLF, segment modes, bad input."""
+"""Exact ranges through the wire: negotiated encodings, CRLF, segment modes, bad input.
+
+One server per negotiated encoding and one for the Neovim-like client, shared by the module's
+tests (each opens its own documents; a test that changes settings puts them back).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from pytest_lsp import LanguageClient
 
 from tokls.core.tokenizers import load_tokenizer
 
-from .helpers import by_code, config, edit, open_doc, pytest_lsp, start, track_versions, wait_diagnostics
+from .helpers import by_code, config, configure, edit, open_doc, pytest_lsp, start, track_versions, wait_diagnostics
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 PREFIX = "😀👨‍👩‍👧 日本語 e\u0301 🇫🇷\r\n"
 BODY = "word " * 700
@@ -25,7 +31,7 @@ def cut_offset(text: str, limit: int = 512) -> int:
     return enc.offsets[limit - 2][0]
 
 
-@pytest_lsp.fixture(config=config(), params=["utf-8", "utf-16", "utf-32"])
+@pytest_lsp.fixture(config=config(), params=["utf-8", "utf-16", "utf-32"], scope="module")
 async def client(lsp_client: LanguageClient, request):
     track_versions(lsp_client)
     result = await start(lsp_client, {"debounceMs": 0, "segment": "document"}, encodings=[request.param])
@@ -52,7 +58,7 @@ async def test_truncation_range_in_negotiated_encoding(client: LanguageClient):
     assert trunc.range.start == types.Position(1, column(text[line_start:cut], client.encoding))
 
 
-@pytest_lsp.fixture(config=config())
+@pytest_lsp.fixture(config=config(), scope="module")
 async def plain(lsp_client: LanguageClient):
     track_versions(lsp_client)
     result = await start(lsp_client, {"debounceMs": 0, "segment": "line", "maxLength": 8}, editor="neovim")
@@ -89,8 +95,14 @@ async def test_binary_and_huge_documents_do_not_break_the_server(plain: Language
     open_doc(plain, nul, "\x00\x01\x02\ufffd\ufffd binary \x00 bytes \x7f\x1b[0m" * 100)
     diags = await wait_diagnostics(plain, nul, 1)
     assert by_code(diags, "token-count")
-    plain.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"tokls": {"maxDocumentSize": 1000, "debounceMs": 0}}))
+    configure(plain, {"maxDocumentSize": 1000})
+    try:
+        await _huge_document_and_bad_requests(plain)
+    finally:
+        configure(plain, {})
+
+
+async def _huge_document_and_bad_requests(plain: LanguageClient):
     big = "file:///workspace/big.txt"
     open_doc(plain, big, "x " * 5000)
     (too_large,) = await wait_diagnostics(plain, big, 1)
@@ -124,8 +136,14 @@ async def test_tokens_command_lists_pieces(plain: LanguageClient):
 
 
 async def test_rapid_edits_publish_only_the_latest_version(plain: LanguageClient):
-    plain.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"tokls": {"debounceMs": 200, "segment": "document"}}))
+    configure(plain, {"debounceMs": 200, "segment": "document"})
+    try:
+        await _rapid_edits(plain)
+    finally:
+        configure(plain, {})
+
+
+async def _rapid_edits(plain: LanguageClient):
     uri = "file:///workspace/typing.txt"
     open_doc(plain, uri, "")
     await wait_diagnostics(plain, uri, 1)

@@ -1,21 +1,28 @@
-"""The language server end to end, through pytest-lsp's real LSP client over stdio."""
+"""The language server end to end, through pytest-lsp's real LSP client over stdio.
+
+One server for the module (each test opens its own documents; a test that changes settings
+puts the initializationOptions back); the pulled-configuration test starts its own.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from .helpers import by_code, config, edit, open_doc, pytest_lsp, start, track_versions, wait_diagnostics
+from .helpers import (by_code, config, configure, edit, open_doc, pytest_lsp, start, track_versions,
+                      wait_diagnostics, wait_until)
 
 from tokls.core.tokenizers import load_tokenizer
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 LONG = (Path(__file__).parents[2] / "samples" / "long-article.md").read_text(encoding="utf-8")
 
 
-@pytest_lsp.fixture(config=config())
+@pytest_lsp.fixture(config=config(), scope="module")
 async def client(lsp_client: LanguageClient):
     track_versions(lsp_client)
     await start(lsp_client, {"debounceMs": 0})
@@ -94,7 +101,10 @@ async def test_hover_shows_pieces_ids_and_truncation(client: LanguageClient):
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(0, 15)))
     assert hover is not None
     value = hover.contents.value
-    assert "**`##tra`** · id" in value or "`##tra`" in value
+    bert = load_tokenizer("bert-base-uncased").tokenizer
+    # [CLS] token ##ization un ##tra: the fifth token of the input, chars 15–18 of the document
+    assert value.startswith(f"**`##tra`** · id {bert.token_to_id('##tra')} · token 4 of {raw_count(text)}"
+                            f" · chars 15–18 · text `tra`\n\n"), value
     assert "word: `un` `##tra` `##ns` `##lat` `##able` (5 tokens)" in value
     assert "[CLS] … [SEP]" in value
     assert hover.range == types.Range(start=types.Position(0, 15), end=types.Position(0, 18))
@@ -117,22 +127,25 @@ async def test_configuration_change_and_unknown_model(client: LanguageClient):
     uri = "file:///workspace/conf.md"
     open_doc(client, uri, LONG)
     await wait_diagnostics(client, uri, 1)
+    client.messages.clear()
     client.diagnostics.pop(uri)
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"tokls": {"model": "gpt2", "debounceMs": 0}}))
+    try:
+        await _configuration_change_and_unknown_model(client, uri)
+    finally:
+        configure(client, {})  # back to the initializationOptions for the next tests
+
+
+async def _configuration_change_and_unknown_model(client: LanguageClient, uri: str):
+    configure(client, {"model": "gpt2", "debounceMs": 0})
     diags = await wait_diagnostics(client, uri, 1)
     (count,) = by_code(diags, "token-count")
     gpt2_total = raw_count(LONG, "gpt2")
     assert count.message == f"{gpt2_total:,} tokens · gpt2 · {gpt2_total / 1024:.0%} of 1,024"
     # an unknown model: one clear message, the default tokenizer keeps serving
     client.diagnostics.pop(uri)
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"tokls": {"model": "no-such-org/no-such-model-xyz", "debounceMs": 0}}))
+    configure(client, {"model": "no-such-org/no-such-model-xyz", "debounceMs": 0})
     diags = await wait_diagnostics(client, uri, 1)
-    for _ in range(100):
-        if client.messages:
-            break
-        await asyncio.sleep(0.05)
+    await wait_until(lambda: client.messages, timeout=5)
     shown = [m.message for m in client.messages]
     assert len([m for m in shown if "no-such-org/no-such-model-xyz" in m]) == 1, shown
     assert "bert-base-uncased" in shown[0]
@@ -141,15 +154,11 @@ async def test_configuration_change_and_unknown_model(client: LanguageClient):
     # invalid values: a message naming the setting, defaults used
     client.messages.clear()
     client.diagnostics.pop(uri)
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"tokls": {"segment": "sentences", "maxLength": 100, "debounceMs": 0}}))
+    configure(client, {"segment": "sentences", "maxLength": 100, "debounceMs": 0})
     diags = await wait_diagnostics(client, uri, 1)
     (count,) = by_code(diags, "token-count")
     assert count.message == f"{raw_count(LONG)} tokens · bert-base-uncased · {raw_count(LONG) / 100:.0%} of 100"
-    for _ in range(100):
-        if client.messages:
-            break
-        await asyncio.sleep(0.05)
+    await wait_until(lambda: client.messages, timeout=5)
     assert any("tokls.segment" in m.message and "sentences" in m.message for m in client.messages)
 
 
@@ -159,14 +168,11 @@ async def test_close_clears_diagnostics(client: LanguageClient):
     await wait_diagnostics(client, uri, 1)
     client.text_document_did_close(types.DidCloseTextDocumentParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
-    for _ in range(100):
-        if client.diagnostics.get(uri) is not None and len(client.diagnostics[uri]) == 0:
-            break
-        await asyncio.sleep(0.02)
-    assert list(client.diagnostics.get(uri, [None])) == []
+    await wait_until(lambda: client.diagnostics.get(uri) is not None and len(client.diagnostics[uri]) == 0, timeout=5)
+    assert client.diagnostic_versions[uri] is None  # a clear, not a publish of some version
 
 
-@pytest_lsp.fixture(config=config())
+@pytest_lsp.fixture(config=config(), loop_scope="module")
 async def pulling(lsp_client: LanguageClient):
     track_versions(lsp_client)
     lsp_client.set_configuration({"tokls": {"model": "gpt2", "severity": {"tokenCount": "hint"}}})
@@ -177,10 +183,8 @@ async def pulling(lsp_client: LanguageClient):
 
 async def test_workspace_configuration_is_pulled_and_wins(pulling: LanguageClient):
     uri = "file:///workspace/pull.md"
-    for _ in range(100):  # the pull happens after `initialized`
-        if any("model='gpt2'" in m.message for m in pulling.log_messages):
-            break
-        await asyncio.sleep(0.05)
+    # the pull happens after `initialized`
+    await wait_until(lambda: any("model='gpt2'" in m.message for m in pulling.log_messages), timeout=5)
     open_doc(pulling, uri, LONG)
     (count,) = by_code(await wait_diagnostics(pulling, uri, 1), "token-count")
     assert " · gpt2 · " in count.message and count.severity == types.DiagnosticSeverity.Hint

@@ -1,4 +1,4 @@
-"""Arguments of tokls' ``workspace/executeCommand`` commands, and their JSON results.
+"""Arguments of tokls' ``workspace/executeCommand`` commands.
 
 pygls passes command arguments positionally and insists on exactly as many as a handler names,
 so the handlers take ``*args`` and unpack them here: optional trailing arguments become ``None``,
@@ -7,13 +7,14 @@ and anything malformed becomes a JSON-RPC "invalid params" error that says what 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from lsprotocol import types
+from lsprotocol import converters, types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from .convert import Document
-from .server import ToklsServer
+from .document import Document
+from .language_server import ToklsServer
 
 
 def unpack(args: tuple, n: int, usage: str) -> list[Any]:
@@ -32,16 +33,21 @@ def document(ls: ToklsServer, uri: Any) -> Document:
     return doc
 
 
-def lsp_range(ls: ToklsServer, raw: Any) -> types.Range:
+@cache
+def _converter():
+    return converters.get_converter()  # built on first use: ~20 ms that startup does not need
+
+
+def lsp_range(raw: Any) -> types.Range:
     if isinstance(raw, types.Range):
         return raw
     try:
-        return ls.protocol._converter.structure(raw, types.Range)
+        return _converter().structure(raw, types.Range)
     except Exception as exc:  # noqa: BLE001 - cattrs raises several kinds
         raise JsonRpcInvalidParams(f"expected an LSP range, got {raw!r}") from exc
 
 
-def lsp_ranges(ls: ToklsServer, raw: Any) -> list[types.Range]:
+def lsp_ranges(raw: Any) -> list[types.Range]:
     """One range or a list of them (``None``: no ranges)."""
     if raw is None:
         return []
@@ -49,11 +55,5 @@ def lsp_ranges(ls: ToklsServer, raw: Any) -> list[types.Range]:
         raw = [raw]
     if not isinstance(raw, list):
         raise JsonRpcInvalidParams(f"expected a list of LSP ranges, got {raw!r}")
-    return [lsp_range(ls, r) for r in raw]
+    return [lsp_range(r) for r in raw]
 
-
-def json_range(doc: Document, start: int, end: int) -> dict:
-    """The LSP range of code points ``start..end`` as plain JSON."""
-    r = doc.range_of(start, end)
-    return {"start": {"line": r.start.line, "character": r.start.character},
-            "end": {"line": r.end.line, "character": r.end.character}}

@@ -1,1 +1,33 @@
-"""One module per LSP concern; each exposes ``register(server)``."""
+"""The server's LSP features, one module each; :data:`FEATURES` is the one list the server runs.
+
+A feature is a :class:`~tokls.lsp.language_server.Feature`: it registers its own LSP methods in
+``__init__`` (``self.handle(types.TEXT_DOCUMENT_HOVER, self.hover)``, ``self.command(name, fn)``),
+keeps its own state, and overrides the hooks it needs (``initialize``, ``initialized``,
+``settings_changed``, ``document_opened/changed/saved/closed``). Requests read token state through
+``await server.with_tokens(doc, fn)`` and run model work through ``server.models.run(...)``;
+core results become LSP objects in :mod:`tokls.lsp.convert`.
+
+**Adding a feature** (inlay hints, semantic tokens, code actions …): write ``features/<name>.py``
+with one ``Feature`` subclass and append it to :data:`FEATURES` below. The server owns only the
+lifecycle and text-sync methods (initialize, initialized, didOpen/didChange/didSave/didClose);
+react to those through the hooks.
+
+- :mod:`.configuration` — initializationOptions and ``workspace/configuration`` → settings
+- :mod:`.diagnostics` — debounced ``publishDiagnostics``: token count, truncation, too large
+- :mod:`.hover` — the token(s) under the cursor
+- :mod:`.commands` — ``tokls.count`` and ``tokls.tokens``
+- :mod:`.classify` — ``tokls.classify`` and ``tokls.classifyLines`` (the model loads lazily)
+"""
+
+from __future__ import annotations
+
+from .classify import Classification
+from .commands import TokenCommands
+from .configuration import Configuration
+from .diagnostics import Diagnostics
+from .hover import Hover
+
+#: in hook order: configuration first, so that the others see the new settings
+FEATURES = [Configuration, Diagnostics, Hover, TokenCommands, Classification]
+
+__all__ = ["FEATURES"]

@@ -6,54 +6,58 @@ count as one model input. ``tokls.tokens(uri, range?)`` lists the tokens of a ra
 
 from __future__ import annotations
 
-from typing import Any
-
 from pygls.exceptions import JsonRpcInvalidParams
 
-from ..arguments import document, json_range, lsp_range, lsp_ranges, unpack
-from ..server import ToklsServer
+from ..arguments import document, lsp_range, lsp_ranges, unpack
+from ..convert import json_range
+from ..document import Document
+from ..language_server import Feature, ToklsServer
+from ..token_store import TooLarge
 
 MAX_TOKENS = 5000
 
 
-def register(server: ToklsServer) -> None:
-    # Handlers take *args: pygls insists on exactly as many arguments as named parameters, and
-    # the trailing arguments are optional.
-    @server.command("tokls.count")
-    async def count(ls: ToklsServer, *args: Any) -> dict:
+class TokenCommands(Feature):
+    def __init__(self, server: ToklsServer) -> None:
+        super().__init__(server)
+        self.command("tokls.count", self.count)
+        self.command("tokls.tokens", self.tokens)
+
+    async def _with_tokens(self, doc: Document, fn):
+        # A command's answer describes the text it was asked about, even if edited since.
+        try:
+            return await self.server.with_tokens(doc, fn, latest_only=False)
+        except TooLarge:
+            raise JsonRpcInvalidParams(f"{doc.uri} is larger than tokls.maxDocumentSize") from None
+
+    # The handlers take *args: pygls insists on exactly as many arguments as named parameters,
+    # and the trailing ones are optional.
+    async def count(self, *args) -> dict:
         uri, ranges = unpack(args, 2, "uri, ranges?")
-        doc = document(ls, uri)
-        spans = [doc.offsets_of(r) for r in lsp_ranges(ls, ranges)]
-        snap = ls.snapshot(doc)
+        doc = document(self.server, uri)
+        spans = [doc.offsets_of(r) for r in lsp_ranges(ranges)]
+        text = doc.text
 
-        def work():
-            state, _ = ls.state_for(snap)
-            if state is None:
-                raise JsonRpcInvalidParams(f"{uri} is larger than tokls.maxDocumentSize")
-            analysis = state.analysis()
-            return analysis, [state.count_text(snap.text[a:b]) for a, b in spans]
+        def work(tokens):  # the analysis thread
+            return tokens.analysis(), [tokens.count_text(text[a:b]) for a, b in spans]
 
-        analysis, selections = await ls.on_worker(work)
+        analysis, selections = await self._with_tokens(doc, work)
         return {"model": analysis.model, "maxLength": analysis.max_length, "tokens": analysis.tokens,
                 "truncated": bool(analysis.truncated), "segments": len(analysis.segments),
                 "selections": selections}
 
-    @server.command("tokls.tokens")
-    async def tokens(ls: ToklsServer, *args: Any) -> dict:
+    async def tokens(self, *args) -> dict:
         uri, range = unpack(args, 2, "uri, range?")
-        doc = document(ls, uri)
-        a, b = doc.offsets_of(lsp_range(ls, range)) if range is not None else (0, len(doc.text))
+        doc = document(self.server, uri)
+        a, b = doc.offsets_of(lsp_range(range)) if range is not None else (0, len(doc.text))
         if a == b and range is not None:
             a, b = 0, len(doc.text)
-        snap = ls.snapshot(doc)
+        asked = doc.copy()  # the text the ranges of the answer refer to
 
-        def work():
-            state, _ = ls.state_for(snap)
-            if state is None:
-                raise JsonRpcInvalidParams(f"{uri} is larger than tokls.maxDocumentSize")
-            return state.tok.name, state.tokens_in(a, b, MAX_TOKENS)
+        def work(tokens):  # the analysis thread
+            return tokens.tok.name, tokens.tokens_in(a, b, MAX_TOKENS)
 
-        model, found = await ls.on_worker(work)
+        model, found = await self._with_tokens(doc, work)
         return {"model": model, "tokens": [
-            {"index": t.index, "id": t.id, "piece": t.piece, "text": t.text, "range": json_range(doc, t.start, t.end),
+            {"index": t.index, "id": t.id, "piece": t.piece, "text": t.text, "range": json_range(asked, t.start, t.end),
              "special": t.special, "unknown": t.unknown, "truncated": t.truncated} for t in found]}

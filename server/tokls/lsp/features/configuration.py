@@ -2,8 +2,8 @@
 ``workspace/didChangeConfiguration`` → ``workspace/configuration`` (section ``tokls``).
 
 The client's configuration wins over initializationOptions key by key; invalid values are
-reported once and replaced by their defaults; a changed tokenizer, segment mode or length
-re-analyses every open document.
+reported once and replaced by their defaults; the other features react in their
+``settings_changed`` hook (diagnostics re-analyse every open document).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..server import ToklsServer
+from ..language_server import Feature, ToklsServer
 
 log = logging.getLogger("tokls")
 
@@ -32,46 +32,45 @@ def _unwrap(raw: Any) -> Any:
     return raw["tokls"] if isinstance(raw, dict) and "tokls" in raw else raw
 
 
-async def _pull(ls: ToklsServer) -> Any:
-    caps = ls.client_capabilities.workspace
-    if not (caps and caps.configuration):
-        return None
-    try:
-        result = await asyncio.wait_for(ls.workspace_configuration_async(
-            types.ConfigurationParams(items=[types.ConfigurationItem(section="tokls")])), timeout=10)
-    except Exception as exc:  # noqa: BLE001 - a client that cannot answer keeps the current settings
-        log.warning("workspace/configuration failed: %s", exc)
-        return None
-    return result[0] if result else None
+class Configuration(Feature):
+    def __init__(self, server: ToklsServer) -> None:
+        super().__init__(server)
+        self.init_options: Any = None
+        self.handle(types.WORKSPACE_DID_CHANGE_CONFIGURATION, self.did_change_configuration)
 
+    def initialize(self, params: types.InitializeParams) -> None:
+        self.init_options = _unwrap(params.initialization_options)
+        self.server.apply_settings(self.init_options)
 
-async def _validate_model(ls: ToklsServer) -> None:
-    _tok, problem = await ls.on_worker(ls.tokenizer)
-    if problem:
-        ls.tell(problem)
-
-
-def register(server: ToklsServer) -> None:
-    @server.feature(types.INITIALIZE)
-    def initialize(ls: ToklsServer, params: types.InitializeParams) -> None:
-        ls.loop = asyncio.get_running_loop()
-        ls.init_options = _unwrap(params.initialization_options)
-        ls.apply_settings(ls.init_options)
-
-    @server.feature(types.INITIALIZED)
-    async def initialized(ls: ToklsServer, params: types.InitializedParams) -> None:
-        ls.initialized = True
-        pulled = await _pull(ls)
+    async def initialized(self) -> None:
+        pulled = await self._pull()
         if isinstance(pulled, dict):
-            ls.apply_settings(_merge(ls.init_options, pulled))
-        await _validate_model(ls)
+            self.server.apply_settings(_merge(self.init_options, pulled))
+        await self._check_model()
 
-    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def did_change_configuration(ls: ToklsServer, params: types.DidChangeConfigurationParams) -> None:
+    async def did_change_configuration(self, params: types.DidChangeConfigurationParams) -> None:
         pushed = params.settings
         if isinstance(pushed, dict) and isinstance(pushed.get("tokls"), dict):
             raw = pushed["tokls"]
         else:
-            raw = await _pull(ls)
-        ls.apply_settings(_merge(ls.init_options, raw if isinstance(raw, dict) else None))
-        await _validate_model(ls)
+            raw = await self._pull()
+        self.server.apply_settings(_merge(self.init_options, raw if isinstance(raw, dict) else None))
+        await self._check_model()
+
+    async def _pull(self) -> Any:
+        caps = self.server.client_capabilities.workspace
+        if not (caps and caps.configuration):
+            return None
+        try:
+            result = await asyncio.wait_for(self.server.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section="tokls")])), timeout=10)
+        except Exception as exc:  # noqa: BLE001 - a client that cannot answer keeps the current settings
+            log.warning("workspace/configuration failed: %s", exc)
+            return None
+        return result[0] if result else None
+
+    async def _check_model(self) -> None:
+        """Load the configured tokenizer now, so that a bad name is reported at once."""
+        problem = await self.server.tokenizer_problem()
+        if problem:
+            self.server.show_once(problem)

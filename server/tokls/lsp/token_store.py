@@ -1,0 +1,95 @@
+"""The token state of the open documents, owned by one thread.
+
+All :class:`~tokls.core.analysis.DocumentTokens` live on the ``tokls-analysis`` thread, so edits
+reach them in order without locks. The event loop hands work over as a :class:`Snapshot` (the
+text, and the edits made since the last hand-over); :meth:`TokenStore.run` brings the document's
+token state up to the snapshot on that thread and runs a function on it there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+from ..core.analysis import DocumentTokens
+from ..core.settings import Settings
+from ..core.tokenizers import DEFAULT_MODEL, LoadedTokenizer, TokenizerError, TokenizerRegistry
+from .document import Document
+
+log = logging.getLogger("tokls")
+T = TypeVar("T")
+
+
+class TooLarge(Exception):
+    """The document is longer than ``tokls.maxDocumentSize``: it has no token state."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the analysis thread needs to bring a document's token state up to date."""
+
+    uri: str
+    version: int | None
+    text: str
+    #: edits (start, end, new text) since the last snapshot; None: re-tokenize everything
+    edits: list[tuple[int, int, str]] | None
+    settings: Settings
+
+
+class TokenStore:
+    def __init__(self) -> None:
+        self.registry = TokenizerRegistry()
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokls-analysis")
+        self._tokens: dict[str, DocumentTokens] = {}  # the analysis thread only
+
+    @staticmethod
+    def snapshot(doc: Document, settings: Settings) -> Snapshot:
+        """Taken on the loop; hands the document's pending edits over to the analysis thread."""
+        return Snapshot(doc.uri, doc.version, doc.text, doc.take_pending(), settings)
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on the analysis thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.thread, fn, *args)
+
+    async def run(self, snap: Snapshot, fn: Callable[[DocumentTokens], T]) -> T:
+        """``fn(tokens)`` on the analysis thread, the tokens brought up to ``snap`` first."""
+        return await self.call(lambda: fn(self._update(snap)))
+
+    def forget(self, uri: str) -> None:
+        """Drop a closed document's token state (after the work already queued)."""
+        self.thread.submit(self._tokens.pop, uri, None)
+
+    def tokenizer(self, name: str) -> tuple[LoadedTokenizer, str | None]:
+        """The tokenizer ``name``, or the default and a message saying why (analysis thread)."""
+        try:
+            return self.registry.get(name), None
+        except TokenizerError as exc:
+            fallback = self.registry.get(DEFAULT_MODEL)
+            return fallback, f"{exc} Using {DEFAULT_MODEL} until the setting tokls.model is fixed."
+
+    def _update(self, snap: Snapshot) -> DocumentTokens:
+        s = snap.settings
+        if len(snap.text) > s.max_document_size:
+            self._tokens.pop(snap.uri, None)
+            raise TooLarge(snap.uri)
+        tok, _problem = self.tokenizer(s.model)
+        tokens = self._tokens.get(snap.uri)
+        fresh = (tokens is None or snap.edits is None or tokens.tok is not tok or tokens.segment != s.segment
+                 or tokens.max_length != (s.max_length or tok.max_length))
+        if not fresh:
+            assert tokens is not None and snap.edits is not None
+            try:
+                for start, end, new in snap.edits:
+                    tokens.edit(start, end, new)
+            except ValueError:
+                fresh = True
+            if not fresh and tokens.text != snap.text:  # a memcmp: cheap insurance
+                log.error("token state of %s diverged from the editor's text; re-tokenizing", snap.uri)
+                fresh = True
+        if fresh:
+            tokens = DocumentTokens(tok, snap.text, s.segment, s.max_length)
+            self._tokens[snap.uri] = tokens
+        return tokens
