@@ -13,12 +13,14 @@ import json
 import sys
 from pathlib import Path
 
+from ..core.settings import DEVICES, LONG_TEXT_MODES, ClassifierSettings
 from ._io import read_text
 
 __all__ = ["register", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    defaults = ClassifierSettings()  # the editor's defaults
     p = subparsers.add_parser(
         "classify",
         help="classify text with a sequence-classification model (sentiment by default)",
@@ -29,15 +31,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--file", "-f", type=Path, help="read the text from this file")
     p.add_argument("--lines", action="store_true", help="classify every non-blank line as its own input")
     p.add_argument("--paragraphs", action="store_true", help="classify every paragraph as its own input")
-    p.add_argument("--model", "-m", default="sentiment",
+    p.add_argument("--model", "-m", default=defaults.model,
                    help="`sentiment` (embedded, default), a checkpoint or adapter folder, or a hub id")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
-    p.add_argument("--long-text", choices=("window", "truncate"), default="window",
+    p.add_argument("--long-text", choices=LONG_TEXT_MODES, default=defaults.long_text,
                    help="long texts: score sliding windows (default) or cut at the model's limit")
-    p.add_argument("--stride", type=int, default=128, help="tokens shared by consecutive windows (default 128)")
+    p.add_argument("--stride", type=int, default=defaults.stride,
+                   help=f"tokens shared by consecutive windows (default {defaults.stride})")
     p.add_argument("--max-length", type=int, default=None, help="window length in tokens (default: the model's)")
-    p.add_argument("--batch-size", type=int, default=32, help="inputs per forward pass (default 32)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default auto: CUDA when present")
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                   help=f"inputs per forward pass (default {defaults.batch_size})")
+    p.add_argument("--device", choices=DEVICES, default=defaults.device,
+                   help=f"default {defaults.device} (auto: CUDA when present)")
     p.set_defaults(run=run)
 
 

@@ -37,6 +37,7 @@ from .analysis import segment_spans
 from .backends import BACKENDS, Loaded, load_backend
 from .checkpoints import ClassifierError, ModelLoadError, ModelNotFound
 from .classify_results import ClassificationResult, LabelScore, WindowResult, scores_json
+from .settings import DEVICES, LONG_TEXT_MODES, ClassifierSettings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -63,8 +64,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "sentiment"
-DEVICES = ("auto", "cpu", "cuda")
+_DEFAULTS = ClassifierSettings()  # the one source of the defaults (editor settings, CLI, here)
+DEFAULT_MODEL = _DEFAULTS.model
 Progress = Callable[[str, "int | None"], None]
 ShouldCancel = Callable[[], bool]
 
@@ -81,13 +82,13 @@ class Cancelled(ClassifierError):
 class ClassifyOptions:
     """Per-call choices (the model, device and backend are the :class:`Classifier`'s)."""
 
-    long_text: str = "window"  # "window" | "truncate"
-    stride: int = 128  # tokens shared by consecutive windows
+    long_text: str = _DEFAULTS.long_text  # "window" | "truncate"
+    stride: int = _DEFAULTS.stride  # tokens shared by consecutive windows
     max_length: int | None = None  # window length with special tokens; None: the model's
-    batch_size: int = 32
+    batch_size: int = _DEFAULTS.batch_size
 
     def __post_init__(self) -> None:
-        if self.long_text not in ("window", "truncate"):
+        if self.long_text not in LONG_TEXT_MODES:
             raise ValueError(f"long_text must be 'window' or 'truncate', not {self.long_text!r}")
         if self.stride < 0:
             raise ValueError("stride must be ≥ 0")
@@ -192,7 +193,7 @@ class _Prepared:
 class Classifier:
     """A lazily loaded sequence classifier (see the module docstring)."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = "auto", backend: str = "torch") -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = _DEFAULTS.device, backend: str = "torch") -> None:
         if device not in DEVICES:
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {device!r}")
         if backend not in BACKENDS:
