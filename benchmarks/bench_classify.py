@@ -68,53 +68,52 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
     from transformers import pipeline
-    from transformers.utils import logging as hf_logging
 
     from tokls.core.checkpoints import resolve_model
     from tokls.core.classify import Classifier, ClassifyOptions
+    from tokls.core.hf_quiet import quiet_transformers
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    options = ClassifyOptions(device=args.device, batch_size=32, stride=128)
-    ours = Classifier(args.model, options)
-    loaded = ours.load()
+    options = ClassifyOptions(batch_size=32, stride=128)
+    ours = Classifier(args.model, device=args.device)
+    tokenizer = ours.load().info.tokenizer
     path = str(resolve_model(args.model).path)
     tok_path = str(resolve_model(args.model).tokenizer_path)
-    pipe = pipeline("text-classification", model=path, tokenizer=tok_path, device=args.device, top_k=None)
+    with quiet_transformers():
+        pipe = pipeline("text-classification", model=path, tokenizer=tok_path, device=args.device, top_k=None)
 
     one = "A warm, funny and beautifully acted film; I loved every minute of it."
     lines = sentences(256)
-    doc = document(loaded.tokenizer)
-    prepared = ours.preprocess([doc])
+    doc = document(tokenizer)
+    prepared = ours.preprocess([doc], options)
     window_texts = [doc[i.start : i.end] for i in prepared.inputs]
 
     # warm both up (first calls allocate)
     for _ in range(3):
-        ours.classify(one)
+        ours.classify(one, options)
         pipe(one)
-    ours.classify_many(lines[:32])
+    ours.classify_many(lines[:32], options)
     pipe(lines[:32], batch_size=32)
 
     rows = []
     rows.append((
         "one sentence (warm)",
-        timed(lambda: ours.classify(one), args.single_repeat),
+        timed(lambda: ours.classify(one, options), args.single_repeat),
         timed(lambda: pipe(one), args.single_repeat),
     ))
     rows.append((
         "256 lines, batch 32",
-        timed(lambda: ours.classify_many(lines), args.repeat),
+        timed(lambda: ours.classify_many(lines, options), args.repeat),
         timed(lambda: pipe(lines, batch_size=32), args.repeat),
     ))
-    n_tokens = len(loaded.tokenizer.encode(doc, add_special_tokens=False).ids)
+    n_tokens = len(tokenizer.encode(doc, add_special_tokens=False).ids)
     rows.append((
         f"{n_tokens:,}-token doc, {len(window_texts)} windows",
-        timed(lambda: ours.classify(doc), args.repeat),
+        timed(lambda: ours.classify(doc, options), args.repeat),
         timed(lambda: pipe(window_texts, batch_size=32, truncation=True), args.repeat),
     ))
 
     # sanity: the same model gives the same answers
-    mine = [r.label for r in ours.classify_many(lines)]
+    mine = [r.label for r in ours.classify_many(lines, options)]
     theirs = [r[0]["label"] for r in pipe(lines, batch_size=32)]
     agree = sum(a == b for a, b in zip(mine, theirs)) / len(lines)
 

