@@ -4,7 +4,7 @@
 #
 #   bash scripts/install.sh [PROFILE]       PROFILE (or $TOKLS_PROFILE):
 #     editor   the language server and the CLI's tokenization commands: tokenizers, pygls, numpy
-#              (~60 MB; no torch)
+#              (no torch: ~150 MB of venv in all)
 #     full     editor + classification and training: torch, transformers, peft (default for the demo)
 #     dev      full + the test tools (pytest, pytest-lsp, hypothesis): what scripts/test.sh needs
 #   PYTHON=python3.11 bash scripts/install.sh dev      base interpreter for a new .venv
@@ -28,7 +28,7 @@ if [ "$profile" != editor ] && ! "$PY" -c "import torch" >/dev/null 2>&1; then
   # torch is the heavy part. A build already in the environment is kept. Otherwise what
   # `pip install torch==2.13.0` pulls depends on the index: from plain PyPI on Linux x86_64 it is
   # the CUDA build (about 900 MB for torch plus several GB of nvidia-* wheels); a CPU-only build
-  # (~200 MB) comes from PyTorch's CPU index (TOKLS_TORCH_SPEC above) or a local wheel directory.
+  # (a 190 MB wheel) comes from PyTorch's CPU index (TOKLS_TORCH_SPEC above) or a local wheel directory.
   spec="${TOKLS_TORCH_SPEC:-torch==2.13.0}"
   echo "tokls: installing $spec (see the comment in scripts/install.sh for what that pulls)" >&2
   # shellcheck disable=SC2086
