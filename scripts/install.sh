@@ -27,7 +27,7 @@ echo "tokls: installing the '$profile' profile into $("$PY" -c 'import sys; prin
 if [ "$profile" != editor ] && ! "$PY" -c "import torch" >/dev/null 2>&1; then
   # torch is the heavy part. A build already in the environment is kept. Otherwise what
   # `pip install torch==2.13.0` pulls depends on the index: from plain PyPI on Linux x86_64 it is
-  # the CUDA build (about 900 MB for torch plus several GB of nvidia-* wheels); a CPU-only build
+  # the CUDA build (torch plus several GB of nvidia-* wheels); a CPU-only build
   # (a 190 MB wheel) comes from PyTorch's CPU index (TOKLS_TORCH_SPEC above) or a local wheel directory.
   spec="${TOKLS_TORCH_SPEC:-torch==2.13.0}"
   echo "tokls: installing $spec (see the comment in scripts/install.sh for what that pulls)" >&2
