@@ -22,9 +22,9 @@ from __future__ import annotations
 import base64
 import gzip
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Mapping
 
-from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors, Regex
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, processors
 
 from ._bytelevel import bytes_to_piece
 from ._regex import rewrite_pattern

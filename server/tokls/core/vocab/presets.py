@@ -17,7 +17,7 @@ from typing import Callable
 from tokenizers import Tokenizer
 
 from ._cache import cache_key, cached_build
-from ._errors import VocabularyError, VocabularyMissing, package_file
+from ._errors import VocabularyError, package_file
 from ._hfjson import tokenizer_from_json
 from ._spm import tokenizer_from_sentencepiece
 from ._tiktoken import read_tiktoken_ranks, tokenizer_from_ranks
