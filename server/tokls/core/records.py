@@ -84,7 +84,8 @@ class Input:
 
     text: str | None
     pair: str | None = None
-    chat: bool = False
+    chat: bool = False  #: a conversation
+    templated: bool = False  #: rendered by a chat template, which writes the special tokens itself
     parts: tuple[Part, ...] = ()  #: for ``text``
     pair_parts: tuple[Part, ...] = ()  #: for ``pair``
 
@@ -147,7 +148,7 @@ def _from_fields(record: Mapping, first: Sequence[str], second: Sequence[str] | 
 def _chat(messages: list, render: ChatRenderer) -> Input:
     text, spans = render(messages)
     parts = tuple((("messages", i, "content"), *span) for i, span in enumerate(spans) if span is not None)
-    return Input(text, chat=True, parts=parts)
+    return Input(text, chat=True, templated=render is not plain_chat, parts=parts)
 
 
 @dataclass(frozen=True)
@@ -231,15 +232,15 @@ def _parquet(path: Path, shown: str, spec: FieldSpec, render: ChatRenderer) -> I
 
 def encode_inputs(tok: LoadedTokenizer, inputs: Sequence[Input], *, offsets: bool = True) -> list:
     """Encodings of many inputs (one parallel batch per kind), special tokens included — chat
-    text gets none added: its template writes them. ``offsets=False`` is faster (counts only)."""
+    text rendered by a template gets none added: the template writes them. ``offsets=False`` is faster (counts only)."""
     out: list = [None] * len(inputs)
     groups: dict[tuple[bool, bool], list[int]] = {}
     for i, inp in enumerate(inputs):
-        groups.setdefault((inp.chat, inp.pair is not None), []).append(i)
+        groups.setdefault((inp.templated, inp.pair is not None), []).append(i)
     t = tok.tokenizer
     batch = t.encode_batch if offsets or not hasattr(t, "encode_batch_fast") else t.encode_batch_fast
-    for (chat, pair), idx in groups.items():
+    for (templated, pair), idx in groups.items():
         items = [(inputs[i].text, inputs[i].pair) if pair else inputs[i].text for i in idx]
-        for i, enc in zip(idx, batch(items, add_special_tokens=not chat)):
+        for i, enc in zip(idx, batch(items, add_special_tokens=not templated)):
             out[i] = enc
     return out
