@@ -101,11 +101,20 @@ class MapBuilder:
         if text:
             self._add(text, self.last, 0)
 
-    def mapped(self, text: str, m: OffsetMap) -> None:
-        """Append ``text`` whose own map is ``m``."""
+    def mapped(self, text: str, m: OffsetMap, a: int = 0, b: int | None = None) -> None:
+        """Append ``text[a:b]``, where ``m`` is the map of ``text``."""
+        b = len(text) if b is None else b
+        if b <= a:
+            return
         for t0, d0, tl, dl in zip(m._t, m._d, m._tl, m._dl):
-            self._add(text[t0:t0 + tl], d0, dl)
-        self.last = m.end
+            lo, hi = max(t0, a), min(t0 + tl, b)
+            if lo >= hi:
+                continue
+            if tl == dl:
+                self._add(text[lo:hi], d0 + lo - t0, hi - lo)
+            else:
+                self._add(text[lo:hi], d0, dl)
+        self.last = m.char_end(b - 1)
 
     def _add(self, text: str, doc_start: int, doc_len: int) -> None:
         self.parts.append(text)
