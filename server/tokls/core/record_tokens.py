@@ -42,8 +42,13 @@ def document_tokens(tok: LoadedTokenizer, text: str, segment: str, max_length: i
     segment = effective_segment(segment, name)
     if segment == "record":
         kind = dataset_kind(name)
-        return RecordTokens(tok, text, kind if kind in RECORD_KINDS else "jsonl", max_length,
-                            FieldSpec.parse(fields), render)
+        try:
+            spec = FieldSpec.parse(fields)
+        except ValueError:  # more than two entries: the first two, as a pair
+            spec = FieldSpec.parse(list(fields)[:2])
+        rt = RecordTokens(tok, text, kind if kind in RECORD_KINDS else "jsonl", max_length, spec, render)
+        rt.fields = tuple(fields)
+        return rt
     return DocumentTokens(tok, text, segment, max_length)
 
 
@@ -100,6 +105,7 @@ class RecordTokens:
         self._starts: list[int] = []
         self._analysis: RecordAnalysis | None = None
         self.encoded = 0  #: records encoded so far (an edit adds only those it changed)
+        self.fields: tuple[str, ...] = ()  #: the ``dataset.fields`` setting it was made for
 
     @property
     def text(self) -> str:
