@@ -26,7 +26,7 @@ def _json(value):
 def test_the_wire_keys():
     assert list(LEAVES) == ["model", "maxLength", "segment", "severity.tokenCount", "severity.truncation",
                             "debounceMs", "maxDocumentSize", "exclude", "classifier.model", "classifier.longText",
-                            "classifier.stride", "classifier.batchSize", "classifier.device"]
+                            "classifier.stride", "classifier.batchSize", "classifier.device", "dataset.fields"]
 
 
 @pytest.mark.parametrize("raw", [None, {}, {"tokls": {}},
@@ -70,9 +70,9 @@ CHOICES = "'off', 'hint', 'information', 'warning', 'error'"
     ({"maxLength": True}, "tokls.maxLength = True is invalid: expected an integer ≥ 1 or null; using None."),
     ({"maxLength": "512"}, "tokls.maxLength = '512' is invalid: expected an integer ≥ 1 or null; using None."),
     ({"segment": "sentence"},
-     "tokls.segment = 'sentence' is invalid: expected one of 'document', 'paragraph', 'line'; using 'document'."),
+     "tokls.segment = 'sentence' is invalid: expected one of 'document', 'paragraph', 'line', 'record'; using 'document'."),
     ({"segment": None},
-     "tokls.segment = None is invalid: expected one of 'document', 'paragraph', 'line'; using 'document'."),
+     "tokls.segment = None is invalid: expected one of 'document', 'paragraph', 'line', 'record'; using 'document'."),
     ({"severity": {"tokenCount": "loud"}},
      f"tokls.severity.tokenCount = 'loud' is invalid: expected one of {CHOICES}; using 'information'."),
     ({"severity": {"truncation": 2}},

@@ -11,7 +11,7 @@ export type Severity = "off" | "hint" | "information" | "warning" | "error";
 export interface ServerSettings {
   model: string;
   maxLength: number | null;
-  segment: "document" | "paragraph" | "line";
+  segment: "document" | "paragraph" | "line" | "record";
   severity: { tokenCount: Severity; truncation: Severity };
   debounceMs: number;
   maxDocumentSize: number;
@@ -23,6 +23,7 @@ export interface ServerSettings {
     batchSize: number;
     device: "auto" | "cpu" | "cuda";
   };
+  dataset: { fields: string[] };
 }
 
 /** Defaults of the server settings, keyed by their dotted name under `tokls.`. */
@@ -40,6 +41,7 @@ export const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   "classifier.stride": 128,
   "classifier.batchSize": 32,
   "classifier.device": "auto",
+  "dataset.fields": [],
 });
 
 export const SERVER_KEYS: readonly string[] = Object.keys(SERVER_DEFAULTS);

@@ -13,12 +13,14 @@ from typing import Iterable
 
 from .. import __version__
 from . import check, classify, serve, tokenize, train
+from . import stats
 from ._io import CliError
 
 __all__ = ["build_parser", "main"]
 
 #: in the order ``tokls --help`` lists them
-SUBCOMMANDS = (serve, check, tokenize, classify, train)
+SUBCOMMANDS = (serve, check, tokenize, classify, train,
+               stats)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import Field, dataclass, field, fields, replace
 from typing import Any, Iterator, Mapping
 
-from .analysis import SEGMENTS
+from .analysis import SEGMENTS as _TEXT_SEGMENTS
 from .tokenizers import DEFAULT_MODEL
 
 __all__ = ["SEVERITIES", "Settings", "SeveritySettings", "ClassifierSettings", "parse_settings", "leaves",
@@ -24,6 +24,9 @@ __all__ = ["SEVERITIES", "Settings", "SeveritySettings", "ClassifierSettings", "
 SEVERITIES = ("off", "hint", "information", "warning", "error")
 LONG_TEXT_MODES = ("window", "truncate")
 DEVICES = ("auto", "cpu", "cuda")
+#: one model input per: document, paragraph, line, or dataset record (automatic for .jsonl/.ndjson/.csv/.tsv
+#: files left at "document"; see tokls.core.record_tokens)
+SEGMENTS = (*_TEXT_SEGMENTS, "record")
 
 
 def _choice(default: str, choices: tuple[str, ...]) -> Any:
@@ -53,6 +56,12 @@ class ClassifierSettings:
 
 
 @dataclass(frozen=True)
+class DatasetSettings:
+    #: the record's input: [] automatic, ["a"], ["a+b"] joined, ["question", "context"] a text pair
+    fields: tuple[str, ...] = field(default=(), metadata={"kind": "fields"})
+
+
+@dataclass(frozen=True)
 class Settings:
     model: str = DEFAULT_MODEL
     max_length: int | None = _integer(None, 1, nullable=True)
@@ -62,6 +71,7 @@ class Settings:
     max_document_size: int = _integer(5_000_000, 1)
     exclude: tuple[str, ...] = ()
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
+    dataset: DatasetSettings = field(default_factory=DatasetSettings)
 
 
 @dataclass(frozen=True)
@@ -120,7 +130,7 @@ def _check(path: str, f: Field, value: Any, default: Any, problems: list[str]) -
             value = [value]
         if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
             return tuple(value)
-        return bad("a list of glob patterns")
+        return bad("a list of field names" if f.metadata.get("kind") == "fields" else "a list of glob patterns")
     if isinstance(default, str):
         if isinstance(value, str) and value.strip():
             return value.strip()

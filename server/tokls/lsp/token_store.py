@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from ..core.analysis import DocumentTokens
+from ..core.record_tokens import RecordTokens, document_tokens, effective_segment
 from ..core.settings import Settings
 from ..core.tokenizers import DEFAULT_MODEL, LoadedTokenizer, TokenizerError, TokenizerRegistry
 from .document import Document
@@ -43,7 +44,8 @@ class TokenStore:
     def __init__(self) -> None:
         self.registry = TokenizerRegistry()
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokls-analysis")
-        self._tokens: dict[str, DocumentTokens] = {}  # the analysis thread only
+        self._tokens: dict[str, DocumentTokens | RecordTokens] = {}  # the analysis thread only
+        self._renderers: dict[str, tuple] = {}
 
     @staticmethod
     def snapshot(doc: Document, settings: Settings) -> Snapshot:
@@ -70,15 +72,26 @@ class TokenStore:
             fallback = self.registry.get(DEFAULT_MODEL)
             return fallback, f"{exc} Using {DEFAULT_MODEL} until the setting tokls.model is fixed."
 
-    def _update(self, snap: Snapshot) -> DocumentTokens:
+    def chat_renderer(self, tok: LoadedTokenizer):
+        """How chat records are rendered for ``tok`` (its chat template, once per tokenizer)."""
+        from ..core.chat import chat_renderer
+
+        found = self._renderers.get(tok.name)
+        if found is None or found[0] is not tok:
+            found = self._renderers[tok.name] = (tok, chat_renderer(tok)[0])
+        return found[1]
+
+    def _update(self, snap: Snapshot) -> DocumentTokens | RecordTokens:
         s = snap.settings
         if len(snap.text) > s.max_document_size:
             self._tokens.pop(snap.uri, None)
             raise TooLarge(snap.uri)
         tok, _problem = self.tokenizer(s.model)
         tokens = self._tokens.get(snap.uri)
-        fresh = (tokens is None or snap.edits is None or tokens.tok is not tok or tokens.segment != s.segment
-                 or tokens.max_length != (s.max_length or tok.max_length))
+        segment = effective_segment(s.segment, snap.uri)
+        fresh = (tokens is None or snap.edits is None or tokens.tok is not tok or tokens.segment != segment
+                 or tokens.max_length != (s.max_length or tok.max_length)
+                 or isinstance(tokens, RecordTokens) and tokens.fields != s.dataset.fields)
         if not fresh:
             assert tokens is not None and snap.edits is not None
             try:
@@ -90,6 +103,7 @@ class TokenStore:
                 log.error("token state of %s diverged from the editor's text; re-tokenizing", snap.uri)
                 fresh = True
         if fresh:
-            tokens = DocumentTokens(tok, snap.text, s.segment, s.max_length)
+            tokens = document_tokens(tok, snap.text, s.segment, s.max_length, snap.uri, s.dataset.fields,
+                                     self.chat_renderer(tok))
             self._tokens[snap.uri] = tokens
         return tokens

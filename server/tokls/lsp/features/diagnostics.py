@@ -17,6 +17,7 @@ from ...core.settings import Settings
 from ..convert import token_count_diagnostic, too_large_diagnostic, truncation_diagnostics
 from ..document import Document
 from ..language_server import Feature, ToklsServer
+from ..records import record_diagnostics
 from ..token_store import TooLarge
 
 log = logging.getLogger("tokls")
@@ -95,6 +96,7 @@ class Diagnostics(Feature):
         count = token_count_diagnostic(analysis, doc, severity.token_count)
         if count is not None:
             diagnostics.insert(0, count)
+        diagnostics += record_diagnostics(analysis, doc, severity.token_count)
         self._send(uri, version, diagnostics)
 
     def _send(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
