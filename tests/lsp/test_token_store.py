@@ -13,6 +13,7 @@ import re
 import threading
 from pathlib import Path
 
+import tokls.core.record_tokens as record_tokens
 import tokls.lsp.token_store as token_store
 from tokls.core.analysis import DocumentTokens
 from tokls.core.settings import Settings
@@ -42,7 +43,9 @@ class _Recording(DocumentTokens):
 
 
 def test_token_state_is_built_edited_and_read_on_the_analysis_thread(monkeypatch):
-    monkeypatch.setattr(token_store, "DocumentTokens", _Recording)
+    # the token store builds token state through record_tokens.document_tokens (plain documents and
+    # dataset records alike); plain documents are DocumentTokens
+    monkeypatch.setattr(record_tokens, "DocumentTokens", _Recording)
     _Recording.threads = []
     store = token_store.TokenStore()
     settings = Settings()
@@ -70,5 +73,5 @@ def test_token_state_is_built_edited_and_read_on_the_analysis_thread(monkeypatch
 
 def test_only_the_token_store_builds_token_state():
     builders = [p.relative_to(LSP).as_posix() for p in LSP.rglob("*.py")
-                if re.search(r"\bDocumentTokens\(", p.read_text(encoding="utf-8"))]
+                if re.search(r"\b(DocumentTokens|RecordTokens|document_tokens)\(", p.read_text(encoding="utf-8"))]
     assert builders == ["token_store.py"]
