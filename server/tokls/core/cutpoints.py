@@ -1,4 +1,4 @@
-"""Where a text may be cut so that its pieces encode independently, and which tokenizers allow it.
+r"""Where a text may be cut so that its pieces encode independently, and which tokenizers allow it.
 
 Cut points are *content-defined*: whether a position is a cut depends only on the few characters
 before it, never on where the text starts, so after an edit the cuts far from it stay where they
