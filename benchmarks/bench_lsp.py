@@ -3,6 +3,7 @@
     python benchmarks/bench_lsp.py                  # both tokenizers, 1 MB document
     python benchmarks/bench_lsp.py --quick          # smoke run
     python benchmarks/bench_lsp.py --model gpt2 --repeat 9 --json out.json
+    python benchmarks/bench_lsp.py --quick --model o200k_base --model llama-3   # today's LLM vocabularies
 
 Every tokls figure is measured through a real server process (``python -m tokls serve``) over
 stdio with a plain JSON-RPC client (``lspclient.py``): what an editor pays, message parsing and
@@ -36,6 +37,8 @@ sys.path.insert(0, str(HERE))
 from lspclient import LspClient, vm_status  # noqa: E402
 
 MODELS = ("bert-base-uncased", "gpt2")
+#: today's LLM vocabularies (issue 9): absolute start-up and memory targets, the preset cached
+LLM_MODELS = ("o200k_base", "llama-3")
 MB = 1_000_000
 TOKLS = [sys.executable, "-m", "tokls", "serve"]
 BASELINE = [sys.executable, str(HERE / "baseline_autotokenizer.py")]
@@ -46,6 +49,8 @@ TARGETS = {
     "hover_p99_ms": 5.0,
     "startup": 0.4,  # × the same flow with AutoTokenizer
     "memory_mb": 150.0,
+    "llm_startup_s": 1.5,  # process start → first diagnostics with a cached LLM preset
+    "llm_memory_mb": 250.0,
 }
 
 
@@ -430,6 +435,11 @@ def autotokenizer_folder(model: str, loaded, tmp: Path) -> str:
     folder = tmp / f"autotokenizer-{model}"
     folder.mkdir(exist_ok=True)
     loaded.tokenizer.save(str(folder / "tokenizer.json"))
+    if model in LLM_MODELS:
+        (folder / "tokenizer_config.json").write_text(json.dumps({
+            "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": loaded.max_length or 1_000_000}),
+            encoding="utf-8")
+        return str(folder)
     eot = "<|endoftext|>"
     (folder / "tokenizer_config.json").write_text(json.dumps({
         "tokenizer_class": "GPT2TokenizerFast", "model_max_length": loaded.max_length,
@@ -496,16 +506,23 @@ def rows(res: ModelResult, size: int) -> list[list[str]]:
     row(f"  no-op request (hover, unopened URI), p50 / p99 (n={len(fl)})", f99, None,
         (f"{ms(f50)} / {ms(f99)}", "—"), "— (transport floor)", None)
     st, sa = median(s["startup"]), median(s["startup_auto_server"])
-    row("process start → first diagnostics, 10 KB", st, sa, (f"{st:.2f} s", f"{sa:.2f} s pygls + AutoTokenizer"),
-        f"≤ {TARGETS['startup']} ×", st / sa <= TARGETS["startup"])
+    llm = res.model in LLM_MODELS
+    if llm:
+        row("process start → first diagnostics, 10 KB, cached preset", st, sa,
+            (f"{st:.2f} s", f"{sa:.2f} s pygls + AutoTokenizer"), f"≤ {TARGETS['llm_startup_s']:g} s",
+            st <= TARGETS["llm_startup_s"])
+    else:
+        row("process start → first diagnostics, 10 KB", st, sa, (f"{st:.2f} s", f"{sa:.2f} s pygls + AutoTokenizer"),
+            f"≤ {TARGETS['startup']} ×", st / sa <= TARGETS["startup"])
     sc = median(s["startup_auto_script"])
     row("  same, vs a bare AutoTokenizer script (no LSP)", st, sc,
         (f"{st:.2f} s", f"{sc:.2f} s python + AutoTokenizer"), "—", None)
     peak = res.values["memory_peak"]
     rawpeak = res.values["raw_memory"]["VmHWM"]
+    memory = TARGETS["llm_memory_mb" if llm else "memory_mb"]
     row(f"peak RSS (VmHWM): open {kb}, hovers, edits", peak, rawpeak,
         (f"{rss_mb(peak):.0f} MB", f"{rss_mb(rawpeak):.0f} MB python + tokenizers encode"),
-        f"≤ {TARGETS['memory_mb']:g} MB", rss_mb(peak) <= TARGETS["memory_mb"])
+        f"≤ {memory:g} MB", rss_mb(peak) <= memory)
     if "periodic_edit" in s:
         pe, pr = median(s["periodic_edit"]), median(s["periodic_raw"])
         row(f"edit, periodic {kb} text (one line repeated, {res.values['periodic_cuts']} cuts)", pe, pr,
@@ -550,7 +567,7 @@ def parse_size(value: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", action="append", choices=MODELS,
+    parser.add_argument("--model", action="append", choices=MODELS + LLM_MODELS,
                         help="tokenizer to benchmark (repeatable; default: both)")
     parser.add_argument("--size", type=parse_size, default=MB, help="large document size (default 1MB)")
     parser.add_argument("--startup-size", type=parse_size, default=10_000, help="start-up document (default 10KB)")

@@ -1,6 +1,7 @@
 /** The client's commands (ids differ from the server's `tokls.count` / `tokls.classify` …). */
 import * as vscode from "vscode";
 import { classifyLines, classifySelection, showTokens } from "./classify";
+import { compareModels } from "./compare";
 import { selectModel } from "./modelPicker";
 import { ResultPanel } from "./panel";
 import { ServerManager } from "./server";
@@ -16,5 +17,6 @@ export function registerCommands(context: vscode.ExtensionContext, server: Serve
     reg("tokls.selectModel", () => selectModel(context)),
     reg("tokls.restartServer", () => server.restart("requested by the user")),
     reg("tokls.showOutput", () => log.show()),
+    reg("tokls.compareModels", () => compareModels(server, log)),
   );
 }

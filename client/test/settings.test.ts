@@ -13,6 +13,7 @@ test("defaults build the protocol's settings tree", () => {
   assert.deepEqual(tree, {
     model: "bert-base-uncased",
     maxLength: null,
+    budget: { warnAt: 0.8 },
     segment: "document",
     severity: { tokenCount: "information", truncation: "warning" },
     debounceMs: 150,

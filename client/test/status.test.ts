@@ -54,3 +54,9 @@ test("model labels: local folders by name, hub ids whole, long names cut", () =>
   assert.equal(modelLabel("distilbert/distilbert-base-uncased"), "distilbert/distilbert-base-unca…");
   assert.equal(modelLabel("distilbert/distilbert-base-uncased").length, 32);
 });
+
+test("a model name shows its share of the context window and the input cost", () => {
+  const v = statusView({ ...base, model: "gpt-4o", tokens: 12450, maxLength: 128000, contextWindow: 128000, cost: 0.031125 });
+  assert.equal(v.text, "$(symbol-ruler) 12,450 tok · gpt-4o · 9.7% of 128,000 · ≈ $0.031");
+  assert.match(v.tooltip, /Input cost: ≈ \$0\.031/);
+});

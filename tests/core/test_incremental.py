@@ -11,10 +11,12 @@ from tokls.core.tokenizers import load_tokenizer
 
 BERT = load_tokenizer("bert-base-uncased")
 GPT2 = load_tokenizer("gpt2")
+# tiktoken-style split regexes (cut rule WORD): the vocabularies of today's LLMs
+LLM = {name: load_tokenizer(name) for name in ("o200k_base", "llama-3")}
 
 PIECES = ["word", "Tokenization", "the", "it's", "naïve", "e\u0301", "日本語", "中文", "😀", "👨‍👩‍👧", "🇫🇷",
           " ", "  ", "   ", "\t", "\n", "\n\n", "\r\n", "\r", " \n", "\u00a0", "\u3000", ".", ",", "!?", "--",
-          "12345", "x" * 120, "[SEP]", "<|endoftext|>", "#", "'", "\"", "$"]
+          "12345", "x" * 120, "[SEP]", "<|endoftext|>", "#", "'", "\"", "$", "'s", "199999", "—", "。", "/", ")\n"]
 
 fragment = st.lists(st.sampled_from(PIECES), min_size=0, max_size=6).map("".join)
 base_text = st.lists(st.sampled_from(PIECES), min_size=0, max_size=400).map("".join)
@@ -50,6 +52,23 @@ def test_random_edit_sequences_match_scratch(text, edits, limit, which):
         assert ids == want_ids
         assert offsets == want_offsets
         assert analysis == want  # counts, truncation point, dropped tokens
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=base_text, edits=st.lists(edit, min_size=1, max_size=30), limit=st.sampled_from([6, 40, 512]),
+       which=st.sampled_from(sorted(LLM)))
+def test_random_edit_sequences_match_scratch_for_llm_vocabularies(text, edits, limit, which):
+    tok = LLM[which]
+    assert tok.chunk_safe  # incremental, with the WORD cut rule
+    doc = DocumentTokens(tok, text, max_length=limit)
+    for where, length, new in edits:
+        start = int(where * len(doc.text))
+        doc.edit(start, min(len(doc.text), start + length), new)
+        ids, offsets, analysis = full_state(doc)
+        want_ids, want_offsets, want = scratch_state(tok, doc.text, limit)
+        assert ids == want_ids
+        assert offsets == want_offsets
+        assert analysis == want
 
 
 @settings(max_examples=40, deadline=None)

@@ -140,3 +140,17 @@ def test_joined_fields_map_each_part(bert):
     assert line[seg.truncation.offset:].startswith("word")
     (t,) = rt.tokens_at(line.index("caf"))
     assert t.piece == "cafe"
+
+
+def test_budget_warning_inside_a_record_points_into_its_string(bert):
+    long_text = "word " * 40
+    doc = json.dumps({"text": "short"}) + "\n" + json.dumps({"text": long_text}) + "\n"
+    rt = RecordTokens(bert, doc, "jsonl", 50)
+    over = rt.over_budget(0.8)  # 40 of 50 tokens; the second record has 42
+    assert [seg.index for seg, _ in over] == [1]
+    (seg, offset), = over
+    second = doc.index("\n") + 1
+    # the 41st token of "[CLS] word × 40 [SEP]" is the 40th "word", 39 words into the string
+    assert doc[offset:offset + 4] == "word"
+    assert offset == second + doc[second:].index('"word') + 1 + 39 * 5
+    assert rt.over_budget(None) == [] and rt.over_budget(0.9) == []

@@ -24,7 +24,7 @@ def _json(value):
 
 
 def test_the_wire_keys():
-    assert list(LEAVES) == ["model", "maxLength", "segment", "severity.tokenCount", "severity.truncation",
+    assert list(LEAVES) == ["model", "maxLength", "budget.warnAt", "segment", "severity.tokenCount", "severity.truncation",
                             "debounceMs", "maxDocumentSize", "exclude", "classifier.model", "classifier.longText",
                             "classifier.stride", "classifier.batchSize", "classifier.device", "dataset.fields"]
 
@@ -178,3 +178,16 @@ def test_protocol_doc_table_has_the_same_defaults_and_choices():
             assert re.findall(r'"([^"]+)"', kind) == list(leaf.choices), key
         if leaf.minimum is not None:
             assert f"integer ≥ {leaf.minimum}" in kind and ("or null" in kind) == leaf.nullable, key
+
+
+@pytest.mark.parametrize("value, expected", [(0.5, 0.5), (1, 1.0), (0, 0.0), (None, None)])
+def test_budget_warn_at_takes_a_fraction_or_null(value, expected):
+    settings, problems = parse_settings({"budget": {"warnAt": value}})
+    assert problems == [] and settings.budget.warn_at == expected
+
+
+@pytest.mark.parametrize("value", [1.5, -0.1, "0.8", True])
+def test_budget_warn_at_outside_0_1_is_reported(value):
+    settings, problems = parse_settings({"budget": {"warnAt": value}})
+    assert problems == [f"tokls.budget.warnAt = {value!r} is invalid: expected a number from 0 to 1 or null; using 0.8."]
+    assert settings.budget.warn_at == 0.8

@@ -11,6 +11,7 @@ export type Severity = "off" | "hint" | "information" | "warning" | "error";
 export interface ServerSettings {
   model: string;
   maxLength: number | null;
+  budget: { warnAt: number | null };
   segment: "document" | "paragraph" | "line" | "record";
   severity: { tokenCount: Severity; truncation: Severity };
   debounceMs: number;
@@ -30,6 +31,7 @@ export interface ServerSettings {
 export const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
   model: "bert-base-uncased",
   maxLength: null,
+  "budget.warnAt": 0.8,
   segment: "document",
   "severity.tokenCount": "information",
   "severity.truncation": "warning",

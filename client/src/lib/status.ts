@@ -8,6 +8,12 @@ export interface CountResult {
   truncated: boolean;
   segments: number;
   selections: number[];
+  /** Context window of a model name (from the catalogue); null/absent for presets and folders. */
+  contextWindow?: number | null;
+  /** Input cost in USD of the document's tokens, when the catalogue has a price. */
+  cost?: number | null;
+  /** The server's one-line count message, e.g. `12,450 tokens · gpt-4o · 9.7% of 128,000 · ≈ $0.031 input`. */
+  message?: string;
 }
 
 export interface StatusView {
@@ -46,6 +52,10 @@ export function statusView(count: CountResult, segment = "document"): StatusView
   if (count.selections.length === 1) parts.push(`sel ${formatCount(selTotal)}`);
   else if (count.selections.length > 1) parts.push(`sel ${formatCount(selTotal)} in ${count.selections.length}`);
   parts.push(model);
+  if (count.contextWindow != null && count.maxLength !== null && (segment === "document" || count.segments <= 1)) {
+    parts.push(`${percent(count.tokens, count.maxLength, 1)} of ${formatCount(count.maxLength)}`);
+  }
+  if (count.cost != null) parts.push(`≈ ${formatCost(count.cost)}`);
   const text = `${warning ? "$(warning)" : "$(symbol-ruler)"} ${parts.join(" · ")}`;
 
   const limit = count.maxLength;
@@ -59,6 +69,7 @@ export function statusView(count: CountResult, segment = "document"): StatusView
       : ` (limit ${formatCount(limit)} per ${unit})`;
   }
   lines.push(doc);
+  if (count.cost != null) lines.push("", `Input cost: ≈ ${formatCost(count.cost)}`);
   if (count.truncated) {
     lines.push("", `$(warning) Over the limit: the model never sees the text past the warning squiggle.`);
   }
@@ -75,9 +86,18 @@ export function statusView(count: CountResult, segment = "document"): StatusView
   return { text, tooltip: lines.join("\n"), warning, ariaLabel: aria };
 }
 
-function percent(n: number, of: number): string {
+function percent(n: number, of: number, decimals = 0): string {
   if (of <= 0) return "–";
-  return `${Math.round((100 * n) / of)}%`;
+  return decimals ? `${((100 * n) / of).toFixed(decimals)}%` : `${Math.round((100 * n) / of)}%`;
+}
+
+/** `$0.031`, `$0.50`, `$12.30`: as the server's count message writes a cost. */
+export function formatCost(usd: number): string {
+  if (usd <= 0) return "$0";
+  if (usd < 1e-8) return "< $0.00000001";
+  let decimals = 2;
+  while (usd < 10 ** (1 - decimals) && decimals < 8) decimals += 1;
+  return `$${usd.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals })}`;
 }
 
 function escapeMarkdown(s: string): string {

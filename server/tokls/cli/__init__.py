@@ -1,4 +1,4 @@
-"""Command line: ``tokls serve | check | tokenize | classify | train``.
+"""Command line: ``tokls serve | check | tokenize | classify | train | compare | models``.
 
 One module per subcommand, each with ``register(subparsers)``, which adds its parser and sets
 ``run`` (parsed arguments → exit status); :mod:`._io` holds what they share. ``tokls check`` is
@@ -13,14 +13,13 @@ from typing import Iterable
 
 from .. import __version__
 from . import check, classify, serve, tokenize, train
-from . import stats
+from . import compare, models, stats
 from ._io import CliError
 
 __all__ = ["build_parser", "main"]
 
 #: in the order ``tokls --help`` lists them
-SUBCOMMANDS = (serve, check, tokenize, classify, train,
-               stats)
+SUBCOMMANDS = (serve, check, tokenize, classify, train, compare, models, stats)
 
 
 def build_parser() -> argparse.ArgumentParser:

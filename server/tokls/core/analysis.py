@@ -16,6 +16,7 @@ All offsets are code points into the Python ``str``; LSP positions are the adapt
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -23,7 +24,7 @@ from typing import Callable
 from .chunking import Chunked
 from .tokenizers import LoadedTokenizer
 
-__all__ = ["LINE_BREAK", "line_starts", "count_message", "truncation_message", "SEGMENTS", "Truncation",
+__all__ = ["LINE_BREAK", "line_starts", "count_message", "truncation_message", "budget_message", "format_cost", "SEGMENTS", "Truncation",
            "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze", "segment_spans"]
 
 #: what one model input is: the whole document, each paragraph, or each non-blank line
@@ -58,6 +59,13 @@ class Analysis:
     max_length: int | None
     segment: str  #: one of :data:`SEGMENTS`
     segments: tuple[Segment, ...]
+    context_window: int | None = None  #: the model's window (model names only, from the catalogue)
+    input_cost_per_token: float | None = None  #: USD per input token (model names only)
+
+    @property
+    def cost(self) -> float | None:
+        """What the tokens cost as model input, in USD (None when the price is not known)."""
+        return None if self.input_cost_per_token is None else self.tokens * self.input_cost_per_token
 
     @property
     def tokens(self) -> int:
@@ -90,26 +98,53 @@ class TokenInfo:
     word: tuple[str, ...]  #: pieces of the whole word it belongs to
 
 
+def format_cost(usd: float) -> str:
+    """``$0.031``, ``$0.50``, ``$12.30``: two significant digits below a dollar, cents above."""
+    if usd <= 0:
+        return "$0"
+    if usd < 1e-8:
+        return "< $0.00000001"
+    decimals = 2
+    while usd < 10 ** (1 - decimals) and decimals < 8:
+        decimals += 1
+    return f"${usd:,.{decimals}f}"
+
+
 def count_message(analysis: Analysis, line_of: Callable[[int], int]) -> str:
-    """What the editor's token-count diagnostic and `tokls check` say about a document.
+    """What the editor's token-count diagnostic, the status bar and `tokls check` say about a document.
 
     ``line_of(offset)`` gives the 1-based line of a code-point offset (for the longest segment).
+    For a model name (with a context window from the catalogue) the share has one decimal and
+    the input cost follows when the price is known:
+    ``12,450 tokens · gpt-4o · 9.7% of 128,000 · ≈ $0.031 input``.
     """
     limit = analysis.max_length
+    fine = analysis.context_window is not None or analysis.input_cost_per_token is not None
+    cost = analysis.cost
+    price = f" · ≈ {format_cost(cost)} input" if cost is not None else ""
     if analysis.segment == "document":
         seg = analysis.segments[0]
-        share = f"{seg.tokens / limit:.0%} of {limit:,}" if limit else "no length limit"
-        return f"{seg.tokens:,} tokens · {analysis.model} · {share}"
+        share = (f"{seg.tokens / limit:.{1 if fine else 0}%} of {limit:,}") if limit else "no length limit"
+        return f"{seg.tokens:,} tokens · {analysis.model} · {share}{price}"
     n = len(analysis.segments)
     if not n:
         return f"0 tokens · no non-blank {analysis.segment}s · {analysis.model}"
     longest = analysis.longest
     assert longest is not None
-    share = f"{longest.tokens / limit:.0%} of {limit:,}" if limit else "no length limit"
+    share = f"{longest.tokens / limit:.{1 if fine else 0}%} of {limit:,}" if limit else "no length limit"
     over = len(analysis.truncated)
     tail = f" · {over} truncated" if over else ""
     return (f"{analysis.tokens:,} tokens in {n:,} {analysis.segment}s · longest {longest.tokens:,} "
-            f"(line {line_of(longest.start)}, {share}) · {analysis.model}{tail}")
+            f"(line {line_of(longest.start)}, {share}) · {analysis.model}{tail}{price}")
+
+
+def budget_message(analysis: Analysis, seg: Segment, warn_at: float) -> str:
+    """What the editor's budget warning says about a segment past ``warn_at`` of its limit."""
+    limit = analysis.max_length
+    assert limit
+    where = "" if analysis.segment == "document" else f", {analysis.segment} {seg.index + 1}"
+    return (f"Budget: {seg.tokens:,} tokens = {seg.tokens / limit:.1%} of {limit:,} ({analysis.model}{where}), "
+            f"past the {warn_at:.0%} warning; {limit - seg.tokens:,} tokens left before truncation")
 
 
 def truncation_message(analysis: Analysis, seg: Segment) -> str:
@@ -207,7 +242,8 @@ class DocumentTokens:
                     _, (s, _e) = enc.token(keep)
                     trunc = Truncation(offset=a + s, dropped_tokens=enc.total - keep)
                 segments.append(Segment(i, a, b, total, trunc))
-            self._analysis = Analysis(self.tok.name, self.max_length, self.segment, tuple(segments))
+            self._analysis = Analysis(self.tok.name, self.max_length, self.segment, tuple(segments),
+                                      self.tok.context_window, self.tok.input_cost_per_token)
         return self._analysis
 
     # -- tokens --------------------------------------------------------------------------
@@ -303,6 +339,22 @@ class DocumentTokens:
     def count_text(self, text: str) -> int:
         """Tokens of ``text`` as one model input, special tokens included."""
         return Chunked.encode(self.tok, text).total + self.tok.num_special
+
+    def over_budget(self, warn_at: float | None) -> list[tuple[Segment, int]]:
+        """Segments past ``warn_at`` (a fraction) of the limit but not truncated, each with the
+        offset of the first token past that fraction. Empty when ``warn_at`` is 0 or None."""
+        analysis = self.analysis()
+        limit = analysis.max_length
+        if not warn_at or not limit:
+            return []
+        threshold = math.ceil(warn_at * limit)  # tokens, special tokens included
+        out = []
+        for seg, (a, _b, enc) in zip(analysis.segments, self._segment_list()):
+            if seg.truncation is not None or seg.tokens <= threshold:
+                continue
+            index = min(max(threshold - len(self.tok.prefix_ids), 0), enc.total - 1)
+            out.append((seg, a + enc.token(index)[1][0] if enc.total else a))
+        return out
 
 
 def analyze(text: str, tok: LoadedTokenizer, segment: str = "document", max_length: int | None = None) -> Analysis:

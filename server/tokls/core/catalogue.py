@@ -27,13 +27,17 @@ __all__ = [
     "CatalogueEntry",
     "MODEL_PREFIX_TO_ENCODING",
     "MODEL_TO_ENCODING",
+    "NO_RULE",
     "catalogue_available",
+    "is_listed",
     "resolve",
     "search",
 ]
 
 CATALOGUE_REQUIREMENT = "litellm==1.110.2"
 _CATALOGUE_FILE = "model_prices_and_context_window_backup.json"
+#: what :func:`preset_for` says about a name no rule knows
+NO_RULE = "no tokenizer rule for this model family"
 _MODES = {"chat", "completion", "responses", "embedding", None}
 
 # tiktoken 0.14's tiktoken/model.py: exact names first, then prefixes in this order.
@@ -137,6 +141,11 @@ def catalogue_available() -> bool:
     return bool(_catalogue())
 
 
+def is_listed(name: str) -> bool:
+    """Whether LiteLLM's catalogue has an entry of exactly this name (case-insensitive)."""
+    return name.strip().lower() in _catalogue()
+
+
 def _base(name: str) -> str:
     return name.rsplit("/", 1)[-1]
 
@@ -161,7 +170,7 @@ def preset_for(name: str) -> tuple[str | None, str]:
     for pattern, preset, why in _FAMILY_RULES:
         if pattern.search(low):
             return preset, why
-    return None, "no tokenizer rule for this model family"
+    return None, NO_RULE
 
 
 def _window(record: dict) -> int | None:

@@ -91,7 +91,7 @@ class Chunked:
 
     @staticmethod
     def _plan(tok: LoadedTokenizer, text: str, lo: int, hi: int) -> list[int]:
-        inner = cut_points(text, lo, hi) if tok.chunk_safe else []
+        inner = cut_points(text, lo, hi, rule=tok.cut_rule) if tok.chunk_safe else []
         return [lo, *inner, hi]
 
     # -- queries -------------------------------------------------------------------------

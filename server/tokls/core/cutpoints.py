@@ -1,4 +1,4 @@
-"""Where a text may be cut so that its pieces encode independently, and which tokenizers allow it.
+r"""Where a text may be cut so that its pieces encode independently, and which tokenizers allow it.
 
 Cut points are *content-defined*: whether a position is a cut depends only on the few characters
 before it, never on where the text starts, so after an edit the cuts far from it stay where they
@@ -11,18 +11,31 @@ the regex ends every non-space run before a space and starts a fresh match there
 become cuts is decided by a hash of the preceding characters, so chunks are a few hundred to a few
 thousand characters long.
 
-:func:`chunk_safety` says whether a tokenizer's pipeline keeps that promise: checked structurally
-(from the tokenizer's own description) and empirically on a probe text.
+The split regexes of tiktoken-style vocabularies (o200k_base, cl100k_base, Llama 3, Qwen, Tekken,
+DeepSeek) let punctuation take the line breaks after it (``" ?[^\s\p{L}\p{N}]+[\r\n]*"``): a
+new piece starts before a space, but before a line break only after a letter or a digit. Those
+tokenizers get the :data:`WORD` rule: every space candidate, and line-break candidates only after
+an ASCII letter or digit. Everything else keeps the :data:`ANY` rule.
+
+:func:`chunk_rule` says whether (and with which rule) a tokenizer's pipeline keeps that promise:
+checked structurally (from the tokenizer's own description) and empirically on a probe text.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, Sequence
 
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
-__all__ = ["chunk_safety", "cut_points", "CONTEXT"]
+__all__ = ["ANY", "WORD", "chunk_rule", "pipeline_spec", "chunk_safety", "cut_points", "CONTEXT"]
+
+#: cut before a space or a line break after a visible character
+ANY = "any"
+#: cut before a space after a visible character, before a line break only after [A-Za-z0-9]
+WORD = "word"
 
 #: characters before a cut candidate that decide whether it is a cut
 CONTEXT = 8
@@ -43,6 +56,9 @@ _SAFE_NORMALIZERS = {"BertNormalizer", "Lowercase", "NFC", "NFD", "NFKC", "NFKD"
 _WHITESPACE_SPLITTERS = {"BertPreTokenizer", "Whitespace", "WhitespaceSplit"}
 _SAFE_INNER_SPLITTERS = {"Punctuation", "Digits", "UnicodeScripts"}
 _SAFE_MODELS = {"WordPiece", "BPE", "WordLevel", "Unigram"}
+# A split regex may only look at the end of the text after whitespace (a chunk ends with a visible
+# character, so these never match there), and never behind its match or at the text's start.
+_SAFE_END_ANCHORS = re.compile(r"\(\?>\\s\+\)\\z|\\s\+\+?\$|\\s\+\+?\\z")
 
 _PROBE = (
     "Hello world!  Two  spaces,\ttabs\tand\r\nCRLF lines.\nNew line; (parens) [brackets] {braces}\n\n"
@@ -51,8 +67,31 @@ _PROBE = (
     "Numbers 12345 3.14 1,000,000 and code: def f(x): return x**2  # comment\n"
     "    indented line\n\t\ttabbed line\n \n  \n"
     "Mixed\u00a0nbsp\u2003em-space\u3000ideographic space. The end <|endoftext|> [CLS] [SEP] [UNK] ok\n"
+    "Lines end: dot.\ncomma,\r\nparen)\n digit 7\nletter x\n 終わり。\n「引用」\n emoji 😀\n tab\t\n"
+    "url https://example.com/a/b?c=1 x/ y' z's 'quoted' it'S  I'M 199999 1234567 a\u0301 \u0301b\n"
     "word" + "x" * 130 + " long words are unknown to WordPiece, short ones are not ."
 )
+
+
+def pipeline_spec(tok: Tokenizer) -> dict:
+    """The parts of ``tok.to_str()`` that chunking and the unknown token need, without serialising
+    the vocabulary (a second and a half for o200k_base's 200K tokens and merges)."""
+    model = tok.model
+    kind = type(model).__name__
+    if kind not in ("BPE", "WordPiece", "WordLevel"):
+        return json.loads(tok.to_str())
+
+    def state(component) -> dict | None:
+        return json.loads(component.__getstate__()) if component is not None else None
+
+    return {
+        "normalizer": state(tok.normalizer),
+        "pre_tokenizer": state(tok.pre_tokenizer),
+        "model": {"type": kind, "dropout": getattr(model, "dropout", None),
+                  "unk_token": getattr(model, "unk_token", None)},
+        "added_tokens": [{"content": t.content, "lstrip": t.lstrip, "rstrip": t.rstrip}
+                         for t in tok.get_added_tokens_decoder().values()],
+    }
 
 
 def _components(node: Any) -> list[dict]:
@@ -64,47 +103,95 @@ def _components(node: Any) -> list[dict]:
     return [node]
 
 
-def _structural_reason(spec: dict) -> str | None:
-    """Why this tokenizer's pipeline cannot be proven chunk-safe, or None if it can."""
+def _split_reason(p: dict) -> str | None:
+    """Why a ``Split`` pre-tokenizer may depend on more than the text after a cut (None: it does not)."""
+    pattern = (p.get("pattern") or {}).get("Regex")
+    if not isinstance(pattern, str):
+        return "split on a literal string"
+    if p.get("behavior") != "Isolated" or p.get("invert"):
+        return f"split behaviour {p.get('behavior')}{' (inverted)' if p.get('invert') else ''}"
+    if _looks_around(_SAFE_END_ANCHORS.sub("", pattern)):
+        return "split regex looks behind a match or at the text's ends"
+    return None
+
+
+def _looks_around(pattern: str) -> bool:
+    """Whether a regex has anchors or lookbehinds outside character classes."""
+    i, depth = 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            if depth == 0 and pattern[i + 1:i + 2] in ("A", "b", "B", "G", "z", "Z"):
+                return True
+            i += 2
+            continue
+        if ch == "[":
+            depth += 1
+            if pattern[i + 1:i + 2] == "^":
+                i += 1
+        elif ch == "]" and depth:
+            depth -= 1
+        elif depth == 0 and (ch in "^$" or pattern.startswith(("(?<=", "(?<!"), i)):
+            return True
+        i += 1
+    return False
+
+
+def _structural_reason(spec: dict) -> tuple[str | None, str]:
+    """Why this tokenizer's pipeline cannot be proven chunk-safe (None if it can), and the rule."""
     for norm in _components(spec.get("normalizer")):
         if norm.get("type") not in _SAFE_NORMALIZERS:
-            return f"normalizer {norm.get('type')} may look across a cut"
+            return f"normalizer {norm.get('type')} may look across a cut", ANY
     pre = _components(spec.get("pre_tokenizer"))
     if not pre:
-        return "no pre-tokenizer: the whole text is one word"
+        return "no pre-tokenizer: the whole text is one word", ANY
     splitters = 0
+    rule = ANY
     for p in pre:
         kind = p.get("type")
         if kind in _WHITESPACE_SPLITTERS:
             splitters += 1
-        elif kind == "ByteLevel":
-            if p.get("add_prefix_space") or not p.get("use_regex", True):
-                return "byte-level pre-tokenizer adds a prefix space or has no split regex"
+        elif kind == "Split":
+            reason = _split_reason(p)
+            if reason:
+                return reason, ANY
             splitters += 1
+            rule = WORD
+        elif kind == "ByteLevel":
+            if p.get("add_prefix_space"):
+                return "byte-level pre-tokenizer adds a prefix space", ANY
+            if p.get("use_regex", True):
+                splitters += 1
+            elif not splitters:
+                return "byte-level pre-tokenizer has no split regex and nothing splits before it", ANY
         elif kind not in _SAFE_INNER_SPLITTERS:
-            return f"pre-tokenizer {kind} is not known to split at whitespace"
+            return f"pre-tokenizer {kind} is not known to split at whitespace", ANY
     if not splitters:
-        return "no pre-tokenizer splits at whitespace"
+        return "no pre-tokenizer splits at whitespace", ANY
     model = spec.get("model") or {}
     if model.get("type") not in _SAFE_MODELS:
-        return f"model {model.get('type')} is not word-local"
+        return f"model {model.get('type')} is not word-local", ANY
     if model.get("dropout"):
-        return "BPE dropout makes encodings random"
+        return "BPE dropout makes encodings random", ANY
     for added in spec.get("added_tokens") or []:
         content = added.get("content", "")
         if added.get("lstrip") or added.get("rstrip") or any(ch.isspace() for ch in content):
-            return f"added token {content!r} absorbs or contains whitespace"
-    return None
+            return f"added token {content!r} absorbs or contains whitespace", ANY
+    return None, rule
 
 
-def _candidates(arr: np.ndarray, lo: int, hi: int) -> np.ndarray:
+def _candidates(arr: np.ndarray, lo: int, hi: int, rule: str = ANY) -> np.ndarray:
     """Indices p (lo < p < hi, into ``arr``) of cut candidates."""
     if hi - lo < 2:
         return np.empty(0, dtype=np.int64)
     cur = arr[lo + 1:hi]
     prev = arr[lo:hi - 1]
     visible = ((prev >= 0x21) & (prev <= 0x7E)) | ((prev >= 0x100) & ~np.isin(prev, _SPACELIKE))
-    breaks = (cur == 0x20) | (cur == 0x0A) | (cur == 0x0D)
+    line_break = (cur == 0x0A) | (cur == 0x0D)
+    if rule == WORD:
+        alnum = (((prev | 0x20) >= 0x61) & ((prev | 0x20) <= 0x7A)) | ((prev >= 0x30) & (prev <= 0x39))
+        line_break &= alnum
+    breaks = (cur == 0x20) | line_break
     return np.flatnonzero(visible & breaks) + lo + 1
 
 
@@ -125,14 +212,15 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def cut_points(text: str, lo: int = 0, hi: int | None = None, *, every_candidate: bool = False) -> list[int]:
+def cut_points(text: str, lo: int = 0, hi: int | None = None, *, every_candidate: bool = False,
+               rule: str = ANY) -> list[int]:
     """Cut positions ``p`` with ``lo < p < hi``, decided with ``text`` around them as context."""
     hi = len(text) if hi is None else hi
     if hi - lo < 2:
         return []
     base = max(0, lo - CONTEXT)
     arr = _codepoints(text[base:hi])
-    idx = _candidates(arr, lo - base, hi - base)
+    idx = _candidates(arr, lo - base, hi - base, rule)
     if len(idx) and not every_candidate:
         # The hash reads arr[p-CONTEXT:p]; before the text's start it reads zeros, the same
         # whether the text was sliced (base > 0 leaves CONTEXT real characters) or not.
@@ -149,21 +237,29 @@ def _same(whole: Encoding, parts: Sequence[tuple[int, Encoding]]) -> bool:
     return ids == whole.ids and offsets == [tuple(o) for o in whole.offsets]
 
 
-def chunk_safety(tok: Tokenizer, spec: dict) -> tuple[bool, str]:
-    """Whether texts may be encoded in chunks cut at :func:`cut_points` (and why not).
+def chunk_rule(tok: Tokenizer, spec: dict) -> tuple[str | None, str]:
+    """The cut rule (:data:`ANY` or :data:`WORD`) texts may be chunked by, or None, and why.
 
     Two checks: the pipeline is made only of components that cannot look across whitespace
     (derived from the tokenizer's own description), and cutting a probe text at *every*
-    candidate gives exactly the encoding of the whole probe.
+    candidate of the rule gives exactly the encoding of the whole probe.
     """
-    reason = _structural_reason(spec)
+    reason, rule = _structural_reason(spec)
     if reason:
-        return False, f"full re-tokenization: {reason}"
-    cuts = cut_points(_PROBE, every_candidate=True)
+        return None, f"full re-tokenization: {reason}"
+    cuts = cut_points(_PROBE, every_candidate=True, rule=rule)
     bounds = [0, *cuts, len(_PROBE)]
     pieces = [_PROBE[a:b] for a, b in zip(bounds, bounds[1:])]
     encs = tok.encode_batch(pieces, add_special_tokens=False)
     whole = tok.encode(_PROBE, add_special_tokens=False)
     if not _same(whole, list(zip(bounds, encs))):
-        return False, "full re-tokenization: chunked probe differs from the whole encoding"
-    return True, "incremental: cuts before whitespace after a visible character"
+        return None, "full re-tokenization: chunked probe differs from the whole encoding"
+    if rule == WORD:
+        return rule, "incremental: cuts before a space after a visible character, before a line break after a letter or digit"
+    return rule, "incremental: cuts before whitespace after a visible character"
+
+
+def chunk_safety(tok: Tokenizer, spec: dict) -> tuple[bool, str]:
+    """Whether texts may be encoded in chunks cut at :func:`cut_points` (and why not)."""
+    rule, note = chunk_rule(tok, spec)
+    return rule is not None, note

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -223,7 +224,9 @@ class RecordTokens:
                 segments.append(Segment(len(segments), a, b, total, trunc))
                 ends.append(b)
             self._analysis = RecordAnalysis(self.tok.name, self.max_length, "record", tuple(segments),
-                                            tuple(problems), tuple(ends))
+                                            context_window=self.tok.context_window,
+                                            input_cost_per_token=self.tok.input_cost_per_token,
+                                            problems=tuple(problems), lines=tuple(ends))
         return self._analysis
 
     # -- tokens --------------------------------------------------------------------------
@@ -250,6 +253,28 @@ class RecordTokens:
         return TokenInfo(index=i, id=enc.ids[i], piece=enc.tokens[i], text=self._text[start:end], start=start,
                          end=end, segment=seg, special=bool(enc.special_tokens_mask[i]),
                          unknown=enc.ids[i] == self.tok.unk_id, truncated=truncated, word=word)
+
+    def over_budget(self, warn_at: float | None) -> list[tuple[Segment, int]]:
+        """Records past ``warn_at`` of the limit but not truncated, each with the document offset of
+        the first token past that fraction (as :meth:`DocumentTokens.over_budget`)."""
+        analysis = self.analysis()
+        limit = analysis.max_length
+        if not warn_at or not limit:
+            return []
+        threshold = math.ceil(warn_at * limit)  # tokens, special tokens included
+        by_start = {seg.start: seg for seg in analysis.segments}
+        out = []
+        for a, _b, r in self._record_list():
+            seg = by_start.get(a)
+            if seg is None or r.encoding is None or seg.truncation is not None or seg.tokens <= threshold:
+                continue
+            sequence = r.encoding.sequence_ids
+            i = threshold
+            while i < len(sequence) and sequence[i] is None:  # a special token: the text resumes after it
+                i += 1
+            if i < len(sequence):
+                out.append((seg, a + self._maps(r)[sequence[i]].to_doc(r.encoding.offsets[i][0])))
+        return out
 
     def tokens_at(self, offset: int) -> list[TokenInfo]:
         records = self._record_list()

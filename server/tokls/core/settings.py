@@ -18,7 +18,7 @@ from typing import Any, Iterator, Mapping
 from .analysis import SEGMENTS as _TEXT_SEGMENTS
 from .tokenizers import DEFAULT_MODEL
 
-__all__ = ["SEVERITIES", "Settings", "SeveritySettings", "ClassifierSettings", "parse_settings", "leaves",
+__all__ = ["SEVERITIES", "Settings", "BudgetSettings", "SeveritySettings", "ClassifierSettings", "parse_settings", "leaves",
            "Leaf"]
 
 SEVERITIES = ("off", "hint", "information", "warning", "error")
@@ -38,6 +38,16 @@ def _choice(default: str, choices: tuple[str, ...]) -> Any:
 def _integer(default: int | None, minimum: int, *, nullable: bool = False) -> Any:
     """An integer setting ≥ ``minimum`` (``None`` allowed when ``nullable``)."""
     return field(default=default, metadata={"minimum": minimum, "nullable": nullable})
+
+
+def _fraction(default: float | None) -> Any:
+    """A number from 0 to 1, or null (0 and null: off)."""
+    return field(default=default, metadata={"fraction": True, "nullable": True})
+
+
+@dataclass(frozen=True)
+class BudgetSettings:
+    warn_at: float | None = _fraction(0.8)
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ class DatasetSettings:
 class Settings:
     model: str = DEFAULT_MODEL
     max_length: int | None = _integer(None, 1, nullable=True)
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
     segment: str = _choice("document", SEGMENTS)
     severity: SeveritySettings = field(default_factory=SeveritySettings)
     debounce_ms: int = _integer(150, 0)
@@ -113,6 +124,12 @@ def _check(path: str, f: Field, value: Any, default: Any, problems: list[str]) -
         problems.append(f"tokls.{path} = {value!r} is invalid: expected {expected}; using {default!r}.")
         return default
 
+    if f.metadata.get("fraction"):
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            return bad("a number from 0 to 1 or null")
+        return float(value)
     if choices is not None:
         if isinstance(value, str) and value.strip().lower() in choices:
             return value.strip().lower()

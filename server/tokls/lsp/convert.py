@@ -9,10 +9,12 @@ from __future__ import annotations
 from lsprotocol import types
 
 from ..core.analysis import Analysis, TokenInfo, count_message, truncation_message
+from ..core.analysis import Segment, budget_message
 from .document import Document
 
 __all__ = ["json_range", "token_count_diagnostic", "truncation_diagnostics", "too_large_diagnostic",
            "hover_markdown"]
+__all__ += ["budget_diagnostics"]
 
 SOURCE = "tokls"
 
@@ -67,6 +69,16 @@ def truncation_diagnostics(analysis: Analysis, doc: Document, level: str) -> lis
                   "droppedTokens": seg.truncation.dropped_tokens, "segment": seg.index},
         ))
     return out
+
+
+def budget_diagnostics(analysis: Analysis, doc: Document, over: list[tuple[Segment, int]],
+                       warn_at: float | None) -> list[types.Diagnostic]:
+    """One warning per segment past ``tokls.budget.warnAt`` of the limit (see ``over_budget``)."""
+    return [types.Diagnostic(
+        range=doc.range_of(offset, seg.end), message=budget_message(analysis, seg, warn_at or 0),
+        severity=types.DiagnosticSeverity.Warning, code="budget", source=SOURCE,
+        data={"tokens": seg.tokens, "maxLength": analysis.max_length, "warnAt": warn_at, "segment": seg.index},
+    ) for seg, offset in over]
 
 
 def too_large_diagnostic(characters: int, limit: int) -> types.Diagnostic:

@@ -17,17 +17,20 @@ react to those through the hooks.
 - :mod:`.hover` — the token(s) under the cursor
 - :mod:`.commands` — ``tokls.count`` and ``tokls.tokens``
 - :mod:`.classify` — ``tokls.classify`` and ``tokls.classifyLines`` (the model loads lazily)
+- :mod:`.compare` — ``tokls.compare``: the document under several models side by side
 """
 
 from __future__ import annotations
 
 from .classify import Classification
 from .commands import TokenCommands
+from .compare import Compare
 from .configuration import Configuration
 from .diagnostics import Diagnostics
 from .hover import Hover
 
 #: in hook order: configuration first, so that the others see the new settings
 FEATURES = [Configuration, Diagnostics, Hover, TokenCommands, Classification]
+FEATURES.append(Compare)
 
 __all__ = ["FEATURES"]

@@ -6,7 +6,11 @@ count as one model input. ``tokls.tokens(uri, range?)`` lists the tokens of a ra
 
 from __future__ import annotations
 
+import bisect
+
 from pygls.exceptions import JsonRpcInvalidParams
+
+from ...core.analysis import count_message, line_starts
 
 from ..arguments import document, lsp_range, lsp_ranges, unpack
 from ..convert import json_range
@@ -42,9 +46,12 @@ class TokenCommands(Feature):
             return tokens.analysis(), [tokens.count_text(text[a:b]) for a, b in spans]
 
         analysis, selections = await self._with_tokens(doc, work)
+        lines = line_starts(text)
         return {"model": analysis.model, "maxLength": analysis.max_length, "tokens": analysis.tokens,
                 "truncated": bool(analysis.truncated), "segments": len(analysis.segments),
-                "selections": selections}
+                "selections": selections, "contextWindow": analysis.context_window,
+                "inputCostPerToken": analysis.input_cost_per_token, "cost": analysis.cost,
+                "message": count_message(analysis, lambda o: bisect.bisect_right(lines, o))}
 
     async def tokens(self, *args) -> dict:
         uri, range = unpack(args, 2, "uri, range?")

@@ -14,7 +14,7 @@ import logging
 from lsprotocol import types
 
 from ...core.settings import Settings
-from ..convert import token_count_diagnostic, too_large_diagnostic, truncation_diagnostics
+from ..convert import budget_diagnostics, token_count_diagnostic, too_large_diagnostic, truncation_diagnostics
 from ..document import Document
 from ..language_server import Feature, ToklsServer
 from ..records import record_diagnostics
@@ -72,10 +72,10 @@ class Diagnostics(Feature):
         if ls.excluded(uri):
             self._send(uri, None, [])
             return
-        version, model = doc.version, ls.settings.model
+        version, model, warn_at = doc.version, ls.settings.model, ls.settings.budget.warn_at
 
         def analyse(tokens):  # the analysis thread
-            return tokens.analysis(), ls.tokens.tokenizer(model)[1]
+            return tokens.analysis(), ls.tokens.tokenizer(model)[1], tokens.over_budget(warn_at)
 
         try:
             found = await ls.with_tokens(doc, analyse)
@@ -88,11 +88,12 @@ class Diagnostics(Feature):
             return
         if found is None:
             return  # closed, or edited meanwhile: a newer publish is on its way
-        analysis, problem = found
+        analysis, problem, over = found
         if problem:
             ls.show_once(problem)
         severity = ls.settings.severity
         diagnostics = truncation_diagnostics(analysis, doc, severity.truncation)
+        diagnostics += budget_diagnostics(analysis, doc, over, warn_at)
         count = token_count_diagnostic(analysis, doc, severity.token_count)
         if count is not None:
             diagnostics.insert(0, count)
