@@ -23,6 +23,8 @@ export interface ServerSettings {
     batchSize: number;
     device: "auto" | "cpu" | "cuda";
   };
+  showTokens: boolean;
+  inlayHints: boolean;
 }
 
 /** Defaults of the server settings, keyed by their dotted name under `tokls.`. */
@@ -40,6 +42,8 @@ export const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   "classifier.stride": 128,
   "classifier.batchSize": 32,
   "classifier.device": "auto",
+  showTokens: false,
+  inlayHints: true,
 });
 
 export const SERVER_KEYS: readonly string[] = Object.keys(SERVER_DEFAULTS);
