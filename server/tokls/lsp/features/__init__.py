@@ -17,6 +17,8 @@ react to those through the hooks.
 - :mod:`.hover` — the token(s) under the cursor
 - :mod:`.commands` — ``tokls.count`` and ``tokls.tokens``
 - :mod:`.classify` — ``tokls.classify`` and ``tokls.classifyLines`` (the model loads lazily)
+- :mod:`.semantic_tokens` — token boundaries as semantic tokens (``tokls.showTokens``)
+- :mod:`.inlay_hints` — token counts at the end of each segment and at the cut (``tokls.inlayHints``)
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from .commands import TokenCommands
 from .configuration import Configuration
 from .diagnostics import Diagnostics
 from .hover import Hover
+from .inlay_hints import InlayHints
+from .semantic_tokens import SemanticTokens
 
 #: in hook order: configuration first, so that the others see the new settings
-FEATURES = [Configuration, Diagnostics, Hover, TokenCommands, Classification]
+FEATURES = [Configuration, Diagnostics, Hover, TokenCommands, Classification,
+            SemanticTokens, InlayHints]
 
 __all__ = ["FEATURES"]

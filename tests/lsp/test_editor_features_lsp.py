@@ -1,0 +1,236 @@
+"""Semantic tokens and inlay hints end to end, against raw encodings of the `tokenizers` library.
+
+One server for the module; each test opens its own documents and restores the settings it changes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tokls.core.tokenizers import load_tokenizer
+
+from .helpers import config, configure, edit, open_doc, pytest_lsp, start, track_versions, wait_diagnostics
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+LONG = (Path(__file__).parents[2] / "samples" / "long-article.md").read_text(encoding="utf-8")
+ASTRAL = ("Emoji 😀 and 🎉🎉 party, math 𝒳𝒴 letters, old italic 𐌰𐌱 and CJK 𠀋 ext B.\r\n"
+          "Second line: naïve café — “quotes” 🙂\n\nThird paragraph 😀x 𝔘𝔫𝔦.\n")
+BASE = {"debounceMs": 0, "showTokens": True}
+DOC = types.TextDocumentIdentifier
+
+
+@pytest_lsp.fixture(config=config(), scope="module")
+async def client(lsp_client: LanguageClient):
+    track_versions(lsp_client)
+    lsp_client.refreshes = []
+
+    @lsp_client.feature(types.WORKSPACE_SEMANTIC_TOKENS_REFRESH)
+    def semantic_refresh(params):
+        lsp_client.refreshes.append("semanticTokens")
+
+    @lsp_client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+    def inlay_refresh(params):
+        lsp_client.refreshes.append("inlayHint")
+
+    lsp_client.init_result = await start(lsp_client, BASE)
+    yield
+    await lsp_client.shutdown_session()
+
+
+def utf16(s: str) -> int:
+    return len(s.encode("utf-16-le")) // 2
+
+
+def line_starts(text: str) -> list[int]:
+    return [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
+
+
+def decode(text: str, data: list[int]) -> list[tuple[int, int, int, int]]:
+    """(start, end, type, modifiers) in code points, from LSP data in UTF-16 units."""
+    starts = line_starts(text)
+    out, line, col = [], 0, 0
+    for i in range(0, len(data), 5):
+        dl, dc, length, kind, mods = data[i:i + 5]
+        line, col = line + dl, (col + dc if dl == 0 else dc)
+        a = starts[line]
+        units, k = 0, a
+        while units < col:
+            units += utf16(text[k]); k += 1
+        assert units == col, "a semantic token starts inside a surrogate pair"
+        b, units = k, 0
+        while units < length:
+            units += utf16(text[b]); b += 1
+        assert units == length, "a semantic token ends inside a surrogate pair"
+        out.append((k, b, kind, mods))
+    return out
+
+
+def expected_tokens(text: str, model: str = "bert-base-uncased", limit: int | None = None):
+    """Every token of one raw encode: overlapping ones dropped, split at line breaks; the type is
+    the id modulo 3, or the next one when that equals the type of the left neighbour on its line."""
+    tok = load_tokenizer(model)
+    enc = tok.tokenizer.encode(text, add_special_tokens=False)
+    keep = None if limit is None else limit - tok.num_special
+    out, last, left, starts = [], -1, (-1, -1), line_starts(text)
+    for i, ((s, e), token_id, special) in enumerate(zip(enc.offsets, enc.ids, enc.special_tokens_mask)):
+        if s < last or s >= e:
+            continue
+        last = e
+        line = bisect.bisect_right(starts, s) - 1
+        kind = token_id % 3
+        if left == (line, kind):
+            kind = (kind + 1) % 3
+        left = (line, kind)
+        mods = (1 if special else 0) | (2 if token_id == tok.unk_id else 0) | (4 if keep is not None and i >= keep else 0)
+        for m in re.finditer(r"[^\r\n]+", text[s:e]):
+            out.append((s + m.start(), s + m.start() + len(m.group()), kind, mods))
+    return out
+
+
+async def full(client: LanguageClient, uri: str) -> types.SemanticTokens:
+    return await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(text_document=DOC(uri)))
+
+
+async def test_capabilities_announce_the_legend_delta_range_and_inlay_hints(client: LanguageClient):
+    caps = client.init_result.capabilities
+    provider = caps.semantic_tokens_provider
+    assert list(provider.legend.token_types) == ["toklsToken0", "toklsToken1", "toklsToken2"]
+    assert list(provider.legend.token_modifiers) == ["special", "unknown", "truncated"]
+    assert provider.full.delta is True and provider.range is True
+    assert caps.inlay_hint_provider is not None
+
+
+@pytest.mark.parametrize("model", ["bert-base-uncased", "gpt2"])
+async def test_semantic_tokens_are_every_token_in_utf16(client: LanguageClient, model: str):
+    uri = f"file:///workspace/astral-{model}.txt"
+    configure(client, {**BASE, "model": model})
+    try:
+        open_doc(client, uri, ASTRAL)
+        await wait_diagnostics(client, uri, 1)
+        got = decode(ASTRAL, (await full(client, uri)).data)
+        assert got == expected_tokens(ASTRAL, model)
+        assert any(m & 2 for *_x, m in got) == (model == "bert-base-uncased")  # BERT: emoji are [UNK]
+    finally:
+        configure(client, BASE)
+
+
+async def test_range_and_cut_modifiers(client: LanguageClient):
+    uri = "file:///workspace/long-tokens.md"
+    open_doc(client, uri, LONG)
+    await wait_diagnostics(client, uri, 1)
+    whole = decode(LONG, (await full(client, uri)).data)
+    expected = expected_tokens(LONG, limit=512)
+    assert whole == expected
+    assert sum(1 for *_x, m in whole if m & 4) == len(expected) - 510 > 0
+    rng = types.Range(start=types.Position(10, 0), end=types.Position(20, 0))
+    part = await client.text_document_semantic_tokens_range_async(
+        types.SemanticTokensRangeParams(text_document=DOC(uri), range=rng))
+    a, b = line_starts(LONG)[10], line_starts(LONG)[20]
+    # range data is relative to the range's first token: decode against the whole text
+    got = decode(LONG, part.data)
+    assert got == [t for t in expected if t[1] > a and t[0] < b]
+
+
+async def test_delta_after_edits_equals_a_fresh_full_answer(client: LanguageClient):
+    uri = "file:///workspace/delta.md"
+    open_doc(client, uri, LONG)
+    await wait_diagnostics(client, uri, 1)
+    first = await full(client, uri)
+    data = list(first.data)
+    previous = first.result_id
+    text = LONG
+    for version, (pos, new) in enumerate([((2, 5), "inserted 😀 words "), ((0, 0), "Title\n\n")], start=2):
+        edit(client, uri, version, pos, pos, new)
+        starts = line_starts(text)
+        off = starts[pos[0]] + pos[1]
+        text = text[:off] + new + text[off:]
+        delta = await client.text_document_semantic_tokens_full_delta_async(
+            types.SemanticTokensDeltaParams(text_document=DOC(uri), previous_result_id=previous))
+        assert isinstance(delta, types.SemanticTokensDelta)
+        assert len(delta.edits) == 1 and delta.edits[0].delete_count < len(data)  # not a full answer
+        for e in delta.edits:
+            data[e.start:e.start + e.delete_count] = e.data or []
+        previous = delta.result_id
+        fresh = await full(client, uri)
+        assert data == list(fresh.data)
+        assert decode(text, data) == expected_tokens(text, limit=512)
+        previous = fresh.result_id
+
+
+async def test_show_tokens_off_gives_empty_data(client: LanguageClient):
+    uri = "file:///workspace/off.txt"
+    configure(client, {**BASE, "showTokens": False})
+    try:
+        open_doc(client, uri, "Some words here.")
+        await wait_diagnostics(client, uri, 1)
+        assert list((await full(client, uri)).data) == []
+        assert "semanticTokens" in client.refreshes  # the client was asked to re-request
+    finally:
+        configure(client, BASE)
+
+
+def raw_count(text: str, model: str = "bert-base-uncased") -> int:
+    return len(load_tokenizer(model).tokenizer.encode(text, add_special_tokens=True).ids)
+
+
+async def inlay(client: LanguageClient, uri: str, text: str) -> list[types.InlayHint]:
+    end = types.Position(text.count("\n") + 1, 0)
+    return await client.text_document_inlay_hint_async(types.InlayHintParams(
+        text_document=DOC(uri), range=types.Range(start=types.Position(0, 0), end=end)))
+
+
+async def test_inlay_hints_per_paragraph_with_the_cut_and_the_running_total(client: LanguageClient):
+    uri = "file:///workspace/hints.md"
+    paragraphs = ["Short first paragraph 😀.", " ".join(LONG.split()), "A closing line\nthat wraps."]
+    text = "\n\n".join(paragraphs) + "\n"
+    configure(client, {**BASE, "segment": "paragraph"})
+    try:
+        open_doc(client, uri, text)
+        await wait_diagnostics(client, uri, 1)
+        hints = await inlay(client, uri, text)
+        starts = line_starts(text)
+        got = [(h.position.line, h.position.character, h.label) for h in hints]
+        want, offset, running = [], 0, 0
+        for p in paragraphs:
+            n = raw_count(p)
+            running += n
+            if n > 512:
+                enc = load_tokenizer("bert-base-uncased").tokenizer.encode(p, add_special_tokens=False)
+                cut = offset + enc.offsets[510][0]
+                line = max(i for i, s in enumerate(starts) if s <= cut)
+                want.append((line, utf16(text[starts[line]:cut]), "✂ 512"))
+            end = offset + len(p)
+            line = max(i for i, s in enumerate(starts) if s <= end)
+            want.append((line, utf16(text[starts[line]:end]), f"{n:,} tokens"))
+            if running > 512 and not any(w[2].startswith("Σ") for w in want):
+                want.append((line, utf16(text[starts[line]:end]), f"Σ {running:,} > 512"))
+            offset = end + 2
+        assert got == want
+        # a range covering only the last paragraph gets only its hint
+        last_line = text.count("\n") - 1
+        only = await client.text_document_inlay_hint_async(types.InlayHintParams(
+            text_document=DOC(uri), range=types.Range(start=types.Position(last_line, 0),
+                                                        end=types.Position(last_line + 1, 0))))
+        assert [h.label for h in only] == [f"{raw_count(paragraphs[-1])} tokens"]
+        configure(client, {**BASE, "segment": "paragraph", "inlayHints": False})
+        await wait_diagnostics(client, uri, 1)
+        assert not await inlay(client, uri, text)
+    finally:
+        configure(client, BASE)
+
+
+async def test_inlay_hint_in_document_mode_sits_after_the_last_character(client: LanguageClient):
+    uri = "file:///workspace/hint-doc.txt"
+    text = "One short document.\nTwo lines 😀.\n\n"
+    open_doc(client, uri, text)
+    await wait_diagnostics(client, uri, 1)
+    (hint,) = await inlay(client, uri, text)
+    assert hint.label == f"{raw_count(text)} tokens"
+    assert (hint.position.line, hint.position.character) == (1, utf16("Two lines 😀."))
