@@ -15,7 +15,7 @@ from pytest_lsp import LanguageClient
 
 from tokls.core.tokenizers import load_tokenizer
 
-from .helpers import config, configure, edit, open_doc, pytest_lsp, start, track_versions, wait_diagnostics
+from .helpers import by_code, config, configure, edit, open_doc, pytest_lsp, start, track_versions, wait_diagnostics
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -234,3 +234,46 @@ async def test_inlay_hint_in_document_mode_sits_after_the_last_character(client:
     (hint,) = await inlay(client, uri, text)
     assert hint.label == f"{raw_count(text)} tokens"
     assert (hint.position.line, hint.position.character) == (1, utf16("Two lines 😀."))
+
+
+async def test_directives_set_the_model_and_budget_of_their_document_only(client: LanguageClient):
+    body = "Tokenizers split text into pieces 😀, differently per model.\n"
+    front = "---\ntitle: Notes\ntokls: {model: gpt2, maxLength: 8, segment: paragraph}\n---\n\n"
+    uri, other = "file:///workspace/front.md", "file:///workspace/plain.md"
+    open_doc(client, uri, front + body, language="markdown")
+    open_doc(client, other, body, language="markdown")
+    diags = await wait_diagnostics(client, uri, 1)
+    (count,) = by_code(diags, "token-count")
+    assert count.data["model"] == "gpt2" and count.data["maxLength"] == 8
+    front_tokens = [raw_count(p, "gpt2") for p in ("---\ntitle: Notes\ntokls: {model: gpt2, maxLength: 8, segment: paragraph}\n---",
+                                                   body.strip())]
+    assert count.data["tokens"] == sum(front_tokens) and count.data["segments"] == 2
+    assert len(by_code(diags, "truncation")) == 2  # each paragraph over 8 tokens
+    (plain,) = by_code(await wait_diagnostics(client, other, 1), "token-count")
+    assert plain.data["model"] == "bert-base-uncased" and plain.data["tokens"] == raw_count(body)
+    assert plain.data["maxLength"] == 512
+
+
+async def test_an_invalid_directive_and_an_unknown_model_get_a_diagnostic_on_their_line(client: LanguageClient):
+    uri = "file:///workspace/magic.py"
+    text = "import os\n# tokls: maxLength=lots\nprint(os.sep)\n# tokls: model=no-such-model-xyz\n"
+    open_doc(client, uri, text, language="python")
+    diags = await wait_diagnostics(client, uri, 1)
+    bad = by_code(diags, "directive")
+    assert [(d.range.start.line, d.range.end.line, d.range.end.character) for d in bad] == [(1, 1, 23), (3, 3, 33)]
+    assert bad[0].message.startswith("tokls.maxLength = 'lots' is invalid")
+    assert "no-such-model-xyz" in bad[1].message and "this directive is fixed" in bad[1].message
+    (count,) = by_code(diags, "token-count")
+    assert count.data["model"] == "bert-base-uncased" and count.data["tokens"] == raw_count(text)
+
+
+async def test_an_off_on_region_is_not_counted(client: LanguageClient):
+    uri = "file:///workspace/regions.md"
+    kept = ["Counted text before.", "Counted after 😀."]
+    text = f"{kept[0]}\n<!-- tokls: off -->\nPrivate notes, many many words here.\n<!-- tokls: on -->\n{kept[1]}\n"
+    open_doc(client, uri, text, language="markdown")
+    (count,) = by_code(await wait_diagnostics(client, uri, 1), "token-count")
+    assert count.data["tokens"] == raw_count(" ".join(kept))
+    edit(client, uri, 2, (2, 0), (2, 0), "Even more words. ")  # edits inside still do not count
+    (count,) = by_code(await wait_diagnostics(client, uri, 2), "token-count")
+    assert count.data["tokens"] == raw_count(" ".join(kept))

@@ -13,6 +13,7 @@ import logging
 
 from lsprotocol import types
 
+from ...core.directives import Directives
 from ...core.settings import Settings
 from ..convert import token_count_diagnostic, too_large_diagnostic, truncation_diagnostics
 from ..document import Document
@@ -71,7 +72,8 @@ class Diagnostics(Feature):
         if ls.excluded(uri):
             self._send(uri, None, [])
             return
-        version, model = doc.version, ls.settings.model
+        directives = ls.tokens.directives(doc)
+        version, model = doc.version, directives.apply(ls.settings).model
 
         def analyse(tokens):  # the analysis thread
             return tokens.analysis(), ls.tokens.tokenizer(model)[1]
@@ -88,10 +90,11 @@ class Diagnostics(Feature):
         if found is None:
             return  # closed, or edited meanwhile: a newer publish is on its way
         analysis, problem = found
-        if problem:
+        diagnostics = directive_diagnostics(doc, directives, problem)
+        if problem and directives.line_of("model") is None:
             ls.show_once(problem)
         severity = ls.settings.severity
-        diagnostics = truncation_diagnostics(analysis, doc, severity.truncation)
+        diagnostics += truncation_diagnostics(analysis, doc, severity.truncation)
         count = token_count_diagnostic(analysis, doc, severity.token_count)
         if count is not None:
             diagnostics.insert(0, count)
@@ -100,3 +103,13 @@ class Diagnostics(Feature):
     def _send(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
         self.server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
+
+
+def directive_diagnostics(doc: Document, directives: Directives, model_problem: str | None) -> list[types.Diagnostic]:
+    """A warning on each invalid directive line, and on the line of a model that did not load."""
+    spans = [(a, b, message) for a, b, message in directives.problems]
+    line = directives.line_of("model")
+    if model_problem and line is not None:
+        spans.append((*line, model_problem.replace("the setting tokls.model is fixed", "this directive is fixed")))
+    return [types.Diagnostic(range=doc.range_of(a, b), message=message, severity=types.DiagnosticSeverity.Warning,
+                             code="directive", source="tokls") for a, b, message in spans]
