@@ -260,7 +260,7 @@ async def test_an_invalid_directive_and_an_unknown_model_get_a_diagnostic_on_the
     open_doc(client, uri, text, language="python")
     diags = await wait_diagnostics(client, uri, 1)
     bad = by_code(diags, "directive")
-    assert [(d.range.start.line, d.range.end.line, d.range.end.character) for d in bad] == [(1, 1, 23), (3, 3, 33)]
+    assert [(d.range.start.line, d.range.end.line, d.range.end.character) for d in bad] == [(1, 1, len("# tokls: maxLength=lots")), (3, 3, len("# tokls: model=no-such-model-xyz"))]
     assert bad[0].message.startswith("tokls.maxLength = 'lots' is invalid")
     assert "no-such-model-xyz" in bad[1].message and "this directive is fixed" in bad[1].message
     (count,) = by_code(diags, "token-count")

@@ -190,5 +190,6 @@ class SemanticTokens(Feature):
     def settings_changed(self, old: Settings, new: Settings) -> None:
         caps = self.server.client_capabilities.workspace
         semantic = caps and caps.semantic_tokens
-        if self.server.initialized and semantic and semantic.refresh_support:
+        shown = old.show_tokens or new.show_tokens
+        if shown and self.server.initialized and semantic and semantic.refresh_support:
             self.server.workspace_semantic_tokens_refresh(None)
