@@ -5,6 +5,7 @@ One server for the module; each test opens its own documents and restores the se
 
 from __future__ import annotations
 
+import ast
 import bisect
 import re
 from pathlib import Path
@@ -277,3 +278,78 @@ async def test_an_off_on_region_is_not_counted(client: LanguageClient):
     edit(client, uri, 2, (2, 0), (2, 0), "Even more words. ")  # edits inside still do not count
     (count,) = by_code(await wait_diagnostics(client, uri, 2), "token-count")
     assert count.data["tokens"] == raw_count(" ".join(kept))
+
+
+def command_of(action) -> types.Command:
+    """The command of a code action (the client may structure a CodeAction with a command as a Command)."""
+    if isinstance(action, types.Command) and action.command.startswith("{"):
+        # the client's converter took the CodeAction for a Command, and its command for a string
+        return types.Command(**ast.literal_eval(action.command))
+    return action.command if isinstance(action.command, types.Command) else action
+
+
+def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply insertions given in UTF-16 positions, last first."""
+    starts = line_starts(text)
+
+    def offset(pos: types.Position) -> int:
+        k, units = starts[pos.line], 0
+        while units < pos.character:
+            units += utf16(text[k]); k += 1
+        return k
+    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        a, b = offset(e.range.start), offset(e.range.end)
+        text = text[:a] + e.new_text + text[b:]
+    return text
+
+
+@pytest.mark.parametrize("segment, model", [("document", "bert-base-uncased"), ("paragraph", "gpt2")])
+async def test_split_action_gives_parts_within_the_limit(client: LanguageClient, segment: str, model: str):
+    uri = f"file:///workspace/split-{segment}.md"
+    text = LONG if segment == "document" else "Intro 😀.\n\n" + " ".join(LONG.split()) + "\n"
+    limit = 100
+    configure(client, {**BASE, "segment": segment, "model": model, "maxLength": limit})
+    try:
+        open_doc(client, uri, text)
+        diags = await wait_diagnostics(client, uri, 1)
+        (trunc,) = by_code(diags, "truncation")
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=DOC(uri), range=trunc.range, context=types.CodeActionContext(diagnostics=[trunc])))
+        titles = [a.title for a in actions]
+        assert titles == [f"Split into parts of at most {limit} tokens", "Copy what the model sees",
+                          "Classify this segment"]
+        split = actions[0]
+        if split.edit is None:  # VS Code's capabilities: resolved lazily
+            split = await client.code_action_resolve_async(split)
+        (change,) = split.edit.document_changes
+        sep = "\n\n---\n\n" if segment == "document" else "\n\n"
+        assert all(e.new_text == sep for e in change.edits) and len(change.edits) >= 2
+        new = apply_edits(text, change.edits)
+        seg_start = 0 if segment == "document" else len("Intro 😀.\n\n")
+        seg_text = text[seg_start:].rstrip("\n") if segment == "paragraph" else text
+        parts = new[seg_start:].split(sep) if segment == "document" else new[seg_start:].rstrip("\n").split(sep)
+        assert "".join(parts) == seg_text
+        tok = load_tokenizer(model)
+        assert all(len(tok.tokenizer.encode(p, add_special_tokens=True).ids) <= limit for p in parts)
+        # what the model sees: the segment up to the cut
+        copy, classify = command_of(actions[1]), command_of(actions[2])
+        seen = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command=copy.command, arguments=copy.arguments))
+        enc = tok.tokenizer.encode(seg_text, add_special_tokens=False)
+        assert seen == {"text": seg_text[:enc.offsets[limit - tok.num_special][0]], "truncated": True}
+        assert classify.command == "tokls.classify" and classify.arguments[0] == uri
+    finally:
+        configure(client, BASE)
+
+
+async def test_selection_offers_the_model_comparison(client: LanguageClient):
+    uri = "file:///workspace/select.txt"
+    open_doc(client, uri, "Pick these words.")
+    await wait_diagnostics(client, uri, 1)
+    rng = types.Range(start=types.Position(0, 5), end=types.Position(0, 10))
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=DOC(uri), range=rng, context=types.CodeActionContext(diagnostics=[])))
+    (count,) = actions
+    assert count.title == "Count tokens of selection in every model"
+    assert command_of(count).command == "tokls.compare" and command_of(count).arguments[0] == uri
+    # (pytest-lsp's client structures this CodeAction as a Command, so its `disabled` is not visible here)

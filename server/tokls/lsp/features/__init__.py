@@ -19,11 +19,13 @@ react to those through the hooks.
 - :mod:`.classify` — ``tokls.classify`` and ``tokls.classifyLines`` (the model loads lazily)
 - :mod:`.semantic_tokens` — token boundaries as semantic tokens (``tokls.showTokens``)
 - :mod:`.inlay_hints` — token counts at the end of each segment and at the cut (``tokls.inlayHints``)
+- :mod:`.code_actions` — split at the cut, copy what the model sees, classify, compare models
 """
 
 from __future__ import annotations
 
 from .classify import Classification
+from .code_actions import CodeActions
 from .commands import TokenCommands
 from .configuration import Configuration
 from .diagnostics import Diagnostics
@@ -33,6 +35,6 @@ from .semantic_tokens import SemanticTokens
 
 #: in hook order: configuration first, so that the others see the new settings
 FEATURES = [Configuration, Diagnostics, Hover, TokenCommands, Classification,
-            SemanticTokens, InlayHints]
+            SemanticTokens, InlayHints, CodeActions]
 
 __all__ = ["FEATURES"]
