@@ -353,3 +353,45 @@ async def test_selection_offers_the_model_comparison(client: LanguageClient):
     assert count.title == "Count tokens of selection in every model"
     assert command_of(count).command == "tokls.compare" and command_of(count).arguments[0] == uri
     # (pytest-lsp's client structures this CodeAction as a Command, so its `disabled` is not visible here)
+
+
+async def test_workspace_counts_respect_exclude_and_gitignore(client: LanguageClient, tmp_path):
+    files = {"a.md": "Alpha text here.", "docs/b.txt": "Beta 😀 words in docs.", "docs/deep/c.md": LONG,
+             "ignored/d.md": "never counted", "docs/skip.md": "excluded by setting", "code.py": "not included"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    (tmp_path / ".gitignore").write_text("ignored/\n", encoding="utf-8")
+    configure(client, {**BASE, "exclude": ["skip.md"]})
+    try:
+        await wait_until_settings(client, "exclude")
+        result = plain(await client.protocol.send_request_async(
+            "tokls/workspaceCounts", {"folders": [tmp_path.as_uri()]}))
+    finally:
+        configure(client, BASE)
+    got = {f["path"]: (f["tokens"], f["percent"], f["truncated"]) for f in result["files"]}
+    counted = ["a.md", "docs/b.txt", "docs/deep/c.md"]
+    assert list(got) == counted
+    for rel in counted:
+        n = raw_count(files[rel])
+        assert got[rel][0] == n and got[rel][1] == round(100 * min(n, 10**9) / 512, 1)
+    assert got["docs/deep/c.md"][2] == 1
+    folders = {f["path"]: (f["tokens"], f["files"]) for f in result["folders"]}
+    total = sum(raw_count(files[r]) for r in counted)
+    assert folders == {".": (total, 3), "docs": (total - raw_count(files["a.md"]), 2),
+                       "docs/deep": (raw_count(LONG), 1)}
+
+
+def plain(value):
+    """pygls' client gives custom results as named tuples: back to JSON-like dicts and lists."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+async def wait_until_settings(client: LanguageClient, key: str) -> None:
+    """Wait until the server logged settings mentioning ``key``'s new value (configure is a notification)."""
+    from .helpers import wait_until
+    await wait_until(lambda: any("skip.md" in m.message for m in client.log_messages))

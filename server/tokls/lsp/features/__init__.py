@@ -19,6 +19,7 @@ react to those through the hooks.
 - :mod:`.classify` — ``tokls.classify`` and ``tokls.classifyLines`` (the model loads lazily)
 - :mod:`.semantic_tokens` — token boundaries as semantic tokens (``tokls.showTokens``)
 - :mod:`.inlay_hints` — token counts at the end of each segment and at the cut (``tokls.inlayHints``)
+- :mod:`.workspace_counts` — ``tokls/workspaceCounts``: every file's count, totals per folder
 - :mod:`.code_actions` — split at the cut, copy what the model sees, classify, compare models
 """
 
@@ -32,9 +33,10 @@ from .diagnostics import Diagnostics
 from .hover import Hover
 from .inlay_hints import InlayHints
 from .semantic_tokens import SemanticTokens
+from .workspace_counts import WorkspaceCounts
 
 #: in hook order: configuration first, so that the others see the new settings
 FEATURES = [Configuration, Diagnostics, Hover, TokenCommands, Classification,
-            SemanticTokens, InlayHints, CodeActions]
+            SemanticTokens, InlayHints, CodeActions, WorkspaceCounts]
 
 __all__ = ["FEATURES"]
