@@ -16,6 +16,7 @@ state, in the negotiated encoding.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from typing import Iterable
 
@@ -52,9 +53,9 @@ class _Columns:
         if line + 1 < len(starts) and starts[line + 1] <= offset:
             line += 1
             if line + 1 < len(starts) and starts[line + 1] <= offset:  # a far jump: bisect
-                line = int(np.searchsorted(self.starts, offset, side="right")) - 1
+                line = bisect.bisect_right(starts, offset) - 1
         elif starts[line] > offset:
-            line = int(np.searchsorted(self.starts, offset, side="right")) - 1
+            line = bisect.bisect_right(starts, offset) - 1
         self.line = line
         return line
 
