@@ -102,12 +102,15 @@ def encode_spans(doc: Document, spans: Iterable[tuple[int, int, int, int]]) -> l
             kind = (kind + 1) % 3
         left_line, left_kind = line, kind
         while s < e:
-            part_end = min(e, cols.line_end(line))
+            line_end = cols.line_end(line)
+            part_end = min(e, line_end)
             if part_end > s:
                 col = cols.column(line, s)
                 length = cols.column(line, part_end) - col
                 add((line - prev_line, col - prev_col if line == prev_line else col, length, kind, flags))
                 prev_line, prev_col = line, col
+            if e <= line_end:
+                break
             line += 1
             if line >= len(cols.starts):
                 break
