@@ -34,7 +34,7 @@ from typing import Any, Callable
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from lspclient import LspClient, vm_status  # noqa: E402
+from lspclient import LspClient, frame, vm_status  # noqa: E402
 
 MODELS = ("bert-base-uncased", "gpt2")
 #: today's LLM vocabularies (issue 9): absolute start-up and memory targets, the preset cached
@@ -47,6 +47,7 @@ TARGETS = {
     "edit": 0.05,  # × raw full encode
     "open": 1.0,  # × raw single-call encode
     "hover_p99_ms": 5.0,
+    "semantic_range_p99_ms": 20.0,
     "startup": 0.4,  # × the same flow with AutoTokenizer
     "memory_mb": 150.0,
     "llm_startup_s": 1.5,  # process start → first diagnostics with a cached LLM preset
@@ -316,6 +317,19 @@ def bench_document(model: str, raw, text: str, res: ModelResult, repeat: int, ho
             dt, _ = client.request("textDocument/hover", {
                 "textDocument": {"uri": "file:///bench/not-open.txt"}, "position": {"line": ln, "character": ch}})
             res.add("hover_floor_idle", dt)
+        # semantic tokens of the visible part (60 lines) at random places, as an editor scrolls
+        client.send(frame({"jsonrpc": "2.0", "method": "workspace/didChangeConfiguration",
+                           "params": {"settings": {"tokls": {**tokls_options(model), "showTokens": True}}}}))
+        client.request("textDocument/semanticTokens/range", {  # warm-up (and the setting applied)
+            "textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0},
+                                                    "end": {"line": 60, "character": 0}}})
+        for _ in range(hovers):
+            top = rng.randrange(max(len(lines) - 60, 1))
+            dt, msg = client.request("textDocument/semanticTokens/range", {
+                "textDocument": {"uri": uri}, "range": {"start": {"line": top, "character": 0},
+                                                        "end": {"line": top + 60, "character": 0}}})
+            res.add("semantic_range", dt)
+            res.values["semantic_range_tokens"] = len(msg["result"]["data"]) // 5
     finally:
         client.shutdown()
 
@@ -494,6 +508,12 @@ def rows(res: ModelResult, size: int) -> list[list[str]]:
     row(f"hover, {kb}, p50 (n={len(s['hover'])})", p50, rh, (ms(p50), ms(rh) + " encode + char_to_token"), "—", None)
     row(f"hover, {kb}, p99 (n={len(s['hover'])})", p99, rh, (ms(p99), ms(rh) + " encode + char_to_token"),
         f"≤ {TARGETS['hover_p99_ms']:g} ms", p99 * 1e3 <= TARGETS["hover_p99_ms"])
+    if s.get("semantic_range"):
+        sr = s["semantic_range"]
+        s50, s99 = percentile(sr, 50), percentile(sr, 99)
+        row(f"semantic tokens, 60 visible lines of {kb}, p50 / p99 (n={len(sr)}, "
+            f"{res.values.get('semantic_range_tokens', 0)} tokens)", s99, None, (f"{ms(s50)} / {ms(s99)}", "—"),
+            f"p99 ≤ {TARGETS['semantic_range_p99_ms']:g} ms", s99 * 1e3 <= TARGETS["semantic_range_p99_ms"])
     if s.get("hover_idle"):
         hi = s["hover_idle"]
         i50, imax = percentile(hi, 50), max(hi)

@@ -1,6 +1,7 @@
 /** Entry point: activation wires the modules together; deactivation stops the server. */
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
+import { registerEditorFeatures } from "./editorFeatures";
 import { createLog } from "./logging";
 import { onActiveInterpreterChanged } from "./python";
 import { ServerManager } from "./server";
@@ -16,6 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     s,
     registerCommands(context, s, log),
+    registerEditorFeatures(s),
     new StatusBar(s, log),
     watchSettings({ restart: () => void s.restart("settings changed"), notify: () => void s.pushSettings() }),
   );

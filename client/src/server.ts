@@ -20,6 +20,7 @@ import {
 import { Interpreter, SERVE_ARGS, explainFailure, installCommand } from "./lib/interpreter";
 import { ProgressTracker, WorkDone } from "./lib/progress";
 import { configurationSection, documentSelector } from "./lib/settings";
+import { copyModelText } from "./editorFeatures";
 import { errorMessage } from "./logging";
 import { checkInterpreter, pythonExtensionInstalled, resolveInterpreter } from "./python";
 import { readLanguages, readServerSettings } from "./settings";
@@ -147,6 +148,12 @@ export class ServerManager implements vscode.Disposable {
       initializationOptions: () => readServerSettings(),
       markdown: { isTrusted: false, supportHtml: false },
       middleware: {
+        // The "Copy what the model sees" code action runs tokls.modelText: its result goes to the clipboard.
+        executeCommand: async (command, args, next) => {
+          const result: unknown = await next(command, args);
+          if (command === "tokls.modelText") await copyModelText(result);
+          return result;
+        },
         workspace: {
           // Answer the server's workspace/configuration with the protocol's tree, not VS Code's
           // flat section (which also holds client-only settings).

@@ -26,7 +26,8 @@ def _json(value):
 def test_the_wire_keys():
     assert list(LEAVES) == ["model", "maxLength", "budget.warnAt", "segment", "severity.tokenCount", "severity.truncation",
                             "debounceMs", "maxDocumentSize", "exclude", "classifier.model", "classifier.longText",
-                            "classifier.stride", "classifier.batchSize", "classifier.device", "dataset.fields"]
+                            "classifier.stride", "classifier.batchSize", "classifier.device", "dataset.fields",
+                            "showTokens", "inlayHints"]
 
 
 @pytest.mark.parametrize("raw", [None, {}, {"tokls": {}},
@@ -93,6 +94,8 @@ CHOICES = "'off', 'hint', 'information', 'warning', 'error'"
     ({"classifier": {"device": "tpu"}},
      "tokls.classifier.device = 'tpu' is invalid: expected one of 'auto', 'cpu', 'cuda'; using 'auto'."),
     ({"classifier": [1]}, "tokls.classifier must be an object, got list; using defaults."),
+    ({"showTokens": "yes"}, "tokls.showTokens = 'yes' is invalid: expected true or false; using False."),
+    ({"inlayHints": 0}, "tokls.inlayHints = 0 is invalid: expected true or false; using True."),
     ([1, 2], "tokls must be an object, got list; using defaults."),
     ({"tokls": "gpt2"}, "tokls must be an object, got str; using defaults."),
 ])

@@ -35,7 +35,7 @@ local function main()
     name = "tokls",
     cmd = cfg.cmd,
     root_dir = cfg.root,
-    init_options = { debounceMs = 0, model = "bert-base-uncased" },
+    init_options = { debounceMs = 0, model = "bert-base-uncased", showTokens = true },
     flags = { debounce_text_changes = 0, allow_incremental_sync = true },
     handlers = {
       ["textDocument/publishDiagnostics"] = function(err, result, ctx, conf)
@@ -107,6 +107,24 @@ local function main()
     assert(not resp.err, "hover failed: " .. vim.inspect(resp.err))
     out.hover = resp.result
   end
+
+  -- semantic tokens and inlay hints as raw requests (Neovim 0.7 has no client-side support for
+  -- either: it neither asks nor draws them; 0.9 draws semantic tokens, 0.10 inlay hints)
+  out.native = { semantic_tokens = vim.lsp.semantic_tokens ~= nil, inlay_hint = vim.lsp.inlay_hint ~= nil }
+  out.server_semantic = client.server_capabilities.semanticTokensProvider
+  local doc = { uri = vim.uri_from_bufnr(bufnr) }
+  local function request(method, p)
+    local resps = vim.lsp.buf_request_sync(bufnr, method, p, 20000)
+    assert(resps, method .. " timed out")
+    for _, resp in pairs(resps) do
+      assert(not resp.err, method .. " failed: " .. vim.inspect(resp.err))
+      return resp.result
+    end
+  end
+  out.semantic = request("textDocument/semanticTokens/full", { textDocument = doc })
+  local last = vim.api.nvim_buf_line_count(bufnr)
+  out.inlay = request("textDocument/inlayHint", { textDocument = doc,
+    range = { start = { line = 0, character = 0 }, ["end"] = { line = last, character = 0 } } })
 
   -- edits, each followed by the diagnostics for the new version
   for _, e in ipairs(cfg.edits) do

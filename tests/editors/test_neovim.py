@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tokls.core.tokenizers import load_tokenizer
+
 from .support import (
     MODEL, SERVER, cut_offset, document, editor_env, encode, end_position, hover_target, position,
     require, run_editor,
@@ -117,3 +119,16 @@ def test_neovim_diagnostics_hover_and_incremental_edits(tmp_path: Path):
     start, end = position(text, target.start), position(text, target.end)
     assert hover["range"] == {"start": {"line": start.line, "character": start.column(encoding)},
                               "end": {"line": end.line, "character": end.column(encoding)}}
+
+    # semantic tokens and inlay hints reach a real client (raw requests: Neovim 0.7 neither asks
+    # for nor draws them; `native` says whether this Neovim has client-side support)
+    from tests.lsp.test_editor_features_lsp import decode, expected_tokens
+
+    assert out["server_semantic"]["legend"]["tokenTypes"] == ["toklsToken0", "toklsToken1", "toklsToken2"]
+    semantic = out["semantic"]["data"]
+    if encoding == "utf-16":
+        assert [tuple(t) for t in decode(text, semantic)] == expected_tokens(text, MODEL, 512)
+    else:
+        assert len(semantic) // 5 == len(expected_tokens(text, MODEL, 512))
+    total = len(load_tokenizer(MODEL).tokenizer.encode(text).ids)
+    assert [h["label"] for h in out["inlay"]] == ["✂ 512", f"{total:,} tokens"], out["inlay"]

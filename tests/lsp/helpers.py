@@ -29,6 +29,9 @@ async def wait_until(predicate: Callable[[], T], timeout: float = 20, interval: 
 async def start(client: LanguageClient, options: dict | None = None, editor: str = "visual-studio-code",
                 encodings: list[str] | None = None) -> types.InitializeResult:
     caps = client_capabilities(editor)
+    for method in (types.WORKSPACE_SEMANTIC_TOKENS_REFRESH, types.WORKSPACE_INLAY_HINT_REFRESH):
+        # the editors whose capabilities these are answer the refreshes they declare
+        client.protocol.fm.features.setdefault(method, lambda params: None)
     if encodings is not None:
         caps.general = types.GeneralClientCapabilities(position_encodings=encodings)
     return await client.initialize_session(types.InitializeParams(

@@ -25,6 +25,8 @@ export interface ServerSettings {
     device: "auto" | "cpu" | "cuda";
   };
   dataset: { fields: string[] };
+  showTokens: boolean;
+  inlayHints: boolean;
 }
 
 /** Defaults of the server settings, keyed by their dotted name under `tokls.`. */
@@ -44,6 +46,8 @@ export const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   "classifier.batchSize": 32,
   "classifier.device": "auto",
   "dataset.fields": [],
+  showTokens: false,
+  inlayHints: true,
 });
 
 export const SERVER_KEYS: readonly string[] = Object.keys(SERVER_DEFAULTS);

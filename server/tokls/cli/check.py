@@ -12,6 +12,7 @@ import sys
 
 from ..core.analysis import SEGMENTS
 from ..core.settings import Settings
+from ..core.workspace import FileCount, folder_totals, summary_lines
 from ._io import CliError, iter_files, line_col, load_tokenizer, positive, read_text
 
 DEFAULT_INCLUDE = ("*.txt", "*.md", "*.markdown", "*.rst", "*.jsonl", "*.json", "*.csv", "*.tsv", "*.prompt",
@@ -30,6 +31,8 @@ def register(subparsers) -> None:
     p.add_argument("--include", action="append", metavar="GLOB",
                    help=f"file name globs for folders (repeatable; default: {' '.join(DEFAULT_INCLUDE)})")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    p.add_argument("--summary", action="store_true",
+                   help="print token totals per folder (as the editor's workspace view) instead of each file's lines")
     p.set_defaults(run=run)
 
 
@@ -38,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     tok = load_tokenizer(args.model)
     include = args.include or DEFAULT_INCLUDE
-    records, lines, problems = [], [], 0
+    records, lines, problems, counts = [], [], 0, []
     files = inputs = truncated = 0
     for path in iter_files(args.paths, include):
         try:
@@ -51,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
         analysis = DocumentTokens(tok, text, args.segment, args.max_length).analysis()
         starts = line_starts(text)
         shown = str(path)
+        longest = analysis.longest
+        counts.append(FileCount(path.as_posix(), analysis.tokens, longest.tokens if longest else 0,
+                                analysis.max_length, len(analysis.truncated)))
         if args.segment == "document":
             message = count_message(analysis, lambda offset: line_col(starts, offset)[0] + 1)
             lines.append(f"{shown}:1:1: note: {message}")
@@ -69,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(records, sys.stdout, indent=2, ensure_ascii=False)
         print()
     else:
-        for line in lines:
+        for line in summary_lines(folder_totals(counts)) if args.summary else lines:
             print(line)
         limit = args.max_length or tok.max_length
         print(f"{files:,} file{'s' * (files != 1)}, {inputs:,} {args.segment} input{'s' * (inputs != 1)}, "

@@ -19,19 +19,23 @@ import bisect
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from .chunking import Chunked
 from .tokenizers import LoadedTokenizer
 
-__all__ = ["LINE_BREAK", "line_starts", "count_message", "truncation_message", "budget_message", "format_cost", "SEGMENTS", "Truncation",
-           "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze", "segment_spans"]
+__all__ = ["LINE_BREAK", "line_starts", "count_message", "truncation_message", "budget_message", "format_cost",
+           "SEGMENTS", "Truncation", "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze",
+           "segment_spans", "SPECIAL", "UNKNOWN", "PAST_CUT"]
 
 #: what one model input is: the whole document, each paragraph, or each non-blank line
 SEGMENTS: tuple[str, ...] = ("document", "paragraph", "line")
 
 #: the line breaks of LSP (and of `tokls check`'s line numbers): nothing else ends a line
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: bits of the flags of :meth:`DocumentTokens.spans`
+SPECIAL, UNKNOWN, PAST_CUT = 1, 2, 4
+
 _LINE_RE = re.compile(r"[^\r\n]*?\S[^\r\n]*")
 _PARAGRAPH_RE = re.compile(r"[^\r\n]*?\S[^\r\n]*(?:(?:\r\n|\r|\n)[^\r\n]*?\S[^\r\n]*)*")
 
@@ -335,6 +339,33 @@ class DocumentTokens:
                     if limit is not None and len(out) >= limit:
                         return out
         return out
+
+    def spans(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, int, int]]:
+        """(start, end, id, flags) of every token overlapping ``[start, end)``, in document
+        order, lean enough for every token of a large document: ``flags`` is a bit set of :data:`SPECIAL`,
+        :data:`UNKNOWN` and :data:`PAST_CUT`. Spans may overlap (byte pieces of one character)."""
+        end = len(self._text) if end is None else end
+        keep = self._limit_content()
+        unk = self.tok.unk_id
+        for a, b, enc in self._segment_list():
+            if b < start or a > end:
+                continue
+            for chunk in range(enc.chunk_at(max(start - a, 0)), len(enc.starts)):
+                base = a + enc.starts[chunk]
+                if base > end:
+                    break
+                view = enc.view(chunk)
+                index = enc.cumulative[chunk]
+                special, ids = view.special, view.ids
+                for local, (s, t) in enumerate(view.offsets):
+                    s += base
+                    if s >= end and s > start:
+                        break
+                    t += base
+                    if t > start or s == start:
+                        flags = ((SPECIAL if special[local] else 0) | (UNKNOWN if ids[local] == unk else 0)
+                                 | (PAST_CUT if keep is not None and index + local >= keep else 0))
+                        yield s, t, ids[local], flags
 
     def count_text(self, text: str) -> int:
         """Tokens of ``text`` as one model input, special tokens included."""

@@ -83,6 +83,8 @@ class Settings:
     exclude: tuple[str, ...] = ()
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
     dataset: DatasetSettings = field(default_factory=DatasetSettings)
+    show_tokens: bool = False  #: semantic tokens: colour the text token by token
+    inlay_hints: bool = True  #: inlay hints: token counts at the end of each segment
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ def _check(path: str, f: Field, value: Any, default: Any, problems: list[str]) -
         if value < minimum:
             return bad(f"an integer ≥ {minimum}")
         return int(value)
+    if isinstance(default, bool):
+        return value if isinstance(value, bool) else bad("true or false")
     if isinstance(default, tuple):
         if isinstance(value, str):
             value = [value]

@@ -58,9 +58,10 @@ class Feature:
     def __init__(self, server: "ToklsServer") -> None:
         self.server = server
 
-    def handle(self, method: str, handler: Callable[..., Any]) -> None:
-        """Answer the LSP ``method`` (e.g. ``types.TEXT_DOCUMENT_HOVER``) with ``handler(params)``."""
-        self.server.feature(method)(_plain(handler))
+    def handle(self, method: str, handler: Callable[..., Any], options: Any = None) -> None:
+        """Answer the LSP ``method`` (e.g. ``types.TEXT_DOCUMENT_HOVER``) with ``handler(params)``;
+        ``options`` go into the server's capabilities (e.g. a semantic-token legend)."""
+        self.server.feature(method, options)(_plain(handler))
 
     def command(self, name: str, handler: Callable[..., Any]) -> None:
         """Answer ``workspace/executeCommand`` for ``name`` with ``handler(*arguments)``."""

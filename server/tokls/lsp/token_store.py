@@ -16,6 +16,7 @@ from typing import Any, Callable, TypeVar
 
 from ..core.analysis import DocumentTokens
 from ..core.record_tokens import RecordTokens, document_tokens, effective_segment
+from ..core.directives import Directives, mask, parse_directives
 from ..core.settings import Settings
 from ..core.tokenizers import DEFAULT_MODEL, LoadedTokenizer, TokenizerError, TokenizerRegistry
 from .document import Document
@@ -46,11 +47,27 @@ class TokenStore:
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokls-analysis")
         self._tokens: dict[str, DocumentTokens | RecordTokens] = {}  # the analysis thread only
         self._renderers: dict[str, tuple] = {}
+        self._directives: dict[str, tuple[str, Directives]] = {}  # the loop only
 
-    @staticmethod
-    def snapshot(doc: Document, settings: Settings) -> Snapshot:
-        """Taken on the loop; hands the document's pending edits over to the analysis thread."""
-        return Snapshot(doc.uri, doc.version, doc.text, doc.take_pending(), settings)
+    def directives(self, doc: Document) -> Directives:
+        """``doc``'s own settings and excluded regions (:mod:`tokls.core.directives`), parsed
+        once per text (on the loop)."""
+        got = self._directives.get(doc.uri)
+        if got is None or got[0] is not doc.text:
+            got = self._directives[doc.uri] = (doc.text, parse_directives(doc.text))
+        return got[1]
+
+    def snapshot(self, doc: Document, settings: Settings) -> Snapshot:
+        """Taken on the loop; hands the document's pending edits over to the analysis thread.
+
+        The document's directives override ``settings``; its excluded regions are blanked, and
+        a document with such regions is re-tokenized from scratch."""
+        directives = self.directives(doc)
+        edits = doc.take_pending()
+        if directives.excluded:
+            return Snapshot(doc.uri, doc.version, mask(doc.text, directives.excluded), None,
+                            directives.apply(settings))
+        return Snapshot(doc.uri, doc.version, doc.text, edits, directives.apply(settings))
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on the analysis thread."""
@@ -62,6 +79,7 @@ class TokenStore:
 
     def forget(self, uri: str) -> None:
         """Drop a closed document's token state (after the work already queued)."""
+        self._directives.pop(uri, None)
         self.thread.submit(self._tokens.pop, uri, None)
 
     def tokenizer(self, name: str) -> tuple[LoadedTokenizer, str | None]:

@@ -18,19 +18,27 @@ react to those through the hooks.
 - :mod:`.commands` — ``tokls.count`` and ``tokls.tokens``
 - :mod:`.classify` — ``tokls.classify`` and ``tokls.classifyLines`` (the model loads lazily)
 - :mod:`.compare` — ``tokls.compare``: the document under several models side by side
+- :mod:`.semantic_tokens` — token boundaries as semantic tokens (``tokls.showTokens``)
+- :mod:`.inlay_hints` — token counts at the end of each segment and at the cut (``tokls.inlayHints``)
+- :mod:`.workspace_counts` — ``tokls/workspaceCounts``: every file's count, totals per folder
+- :mod:`.code_actions` — split at the cut, copy what the model sees, classify, compare models
 """
 
 from __future__ import annotations
 
 from .classify import Classification
+from .code_actions import CodeActions
 from .commands import TokenCommands
 from .compare import Compare
 from .configuration import Configuration
 from .diagnostics import Diagnostics
 from .hover import Hover
+from .inlay_hints import InlayHints
+from .semantic_tokens import SemanticTokens
+from .workspace_counts import WorkspaceCounts
 
 #: in hook order: configuration first, so that the others see the new settings
-FEATURES = [Configuration, Diagnostics, Hover, TokenCommands, Classification]
-FEATURES.append(Compare)
+FEATURES = [Configuration, Diagnostics, Hover, TokenCommands, Classification, Compare,
+            SemanticTokens, InlayHints, CodeActions, WorkspaceCounts]
 
 __all__ = ["FEATURES"]

@@ -13,6 +13,7 @@ import logging
 
 from lsprotocol import types
 
+from ...core.directives import Directives
 from ...core.settings import Settings
 from ..convert import budget_diagnostics, token_count_diagnostic, too_large_diagnostic, truncation_diagnostics
 from ..document import Document
@@ -72,7 +73,9 @@ class Diagnostics(Feature):
         if ls.excluded(uri):
             self._send(uri, None, [])
             return
-        version, model, warn_at = doc.version, ls.settings.model, ls.settings.budget.warn_at
+        directives = ls.tokens.directives(doc)
+        effective = directives.apply(ls.settings)
+        version, model, warn_at = doc.version, effective.model, effective.budget.warn_at
 
         def analyse(tokens):  # the analysis thread
             return tokens.analysis(), ls.tokens.tokenizer(model)[1], tokens.over_budget(warn_at)
@@ -89,10 +92,11 @@ class Diagnostics(Feature):
         if found is None:
             return  # closed, or edited meanwhile: a newer publish is on its way
         analysis, problem, over = found
-        if problem:
+        diagnostics = directive_diagnostics(doc, directives, problem)
+        if problem and directives.line_of("model") is None:
             ls.show_once(problem)
         severity = ls.settings.severity
-        diagnostics = truncation_diagnostics(analysis, doc, severity.truncation)
+        diagnostics += truncation_diagnostics(analysis, doc, severity.truncation)
         diagnostics += budget_diagnostics(analysis, doc, over, warn_at)
         count = token_count_diagnostic(analysis, doc, severity.token_count)
         if count is not None:
@@ -103,3 +107,13 @@ class Diagnostics(Feature):
     def _send(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
         self.server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
+
+
+def directive_diagnostics(doc: Document, directives: Directives, model_problem: str | None) -> list[types.Diagnostic]:
+    """A warning on each invalid directive line, and on the line of a model that did not load."""
+    spans = [(a, b, message) for a, b, message in directives.problems]
+    line = directives.line_of("model")
+    if model_problem and line is not None:
+        spans.append((*line, model_problem.replace("the setting tokls.model is fixed", "this directive is fixed")))
+    return [types.Diagnostic(range=doc.range_of(a, b), message=message, severity=types.DiagnosticSeverity.Warning,
+                             code="directive", source="tokls") for a, b, message in spans]
