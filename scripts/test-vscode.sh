@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The VS Code extension's tests, in one command:
-#   npm ci → tsc --noEmit → eslint → esbuild bundle → vsce package (out/tokls.vsix)
+#   npm ci → tsc --noEmit → eslint → esbuild bundle → tokls wheel → vsce package (out/tokls.vsix)
 #   → client unit tests (node --test) → end-to-end test in real VS Code (code-server + headless
 #   Chromium + Playwright) against the real server and classifier.
 #
@@ -26,14 +26,29 @@ npm run -s lint
 step "bundle (esbuild) and package (vsce)"
 rm -f out/tokls.vsix
 npm run -s package
-# The .vsix holds the bundle, manifest, README, licence and icon, and nothing else (no torch, no model).
+# The .vsix holds the bundle, manifest, README, licence, icon, the images the README shows and the
+# tokls wheel, and nothing else (no torch, no model).
 python3 - <<'PY'
-import sys, zipfile
-names = sorted(n for n in zipfile.ZipFile("out/tokls.vsix").namelist() if n.startswith("extension/"))
+import json, re, sys, zipfile
+vsix = zipfile.ZipFile("out/tokls.vsix")
+names = sorted(n for n in vsix.namelist() if n.startswith("extension/"))
+version = json.loads(vsix.read("extension/package.json"))["version"]
+readme = vsix.read("extension/readme.md").decode()
+shown = sorted(re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme))
+if not shown or any(re.match(r"[a-z]+:|\.\./|/", link) for link in shown):
+    sys.exit(f"the README's images must be relative links inside the extension: {shown}")
 expected = sorted(["extension/package.json", "extension/readme.md", "extension/out/extension.js",
-                   "extension/client/LICENSE.txt", "extension/client/images/icon.png"])
+                   "extension/client/LICENSE.txt", "extension/client/images/icon.png",
+                   f"extension/out/server/tokls-{version}-py3-none-any.whl",
+                   *(f"extension/{link}" for link in set(shown))])
 if names != expected:
-    sys.exit(f"unexpected .vsix contents: {names}")
+    sys.exit(f"unexpected .vsix contents: {names}\nexpected: {expected}")
+for link in set(shown):
+    if vsix.read(f"extension/{link}")[:8] != b"\x89PNG\r\n\x1a\n":
+        sys.exit(f"{link} in the .vsix is not a PNG")
+wheel = zipfile.ZipFile(vsix.open(f"extension/out/server/tokls-{version}-py3-none-any.whl"))
+if "tokls/__main__.py" not in wheel.namelist():
+    sys.exit("the packaged wheel does not hold tokls")
 print(f"out/tokls.vsix: {', '.join(n[len('extension/'):] for n in names)}")
 PY
 step "client unit tests (node --test)"

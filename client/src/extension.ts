@@ -1,6 +1,7 @@
 /** Entry point: activation wires the modules together; deactivation stops the server. */
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
+import { Installer } from "./installer";
 import { createLog } from "./logging";
 import { onActiveInterpreterChanged } from "./python";
 import { ServerManager } from "./server";
@@ -11,7 +12,7 @@ let server: ServerManager | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = createLog(context);
-  server = new ServerManager(log);
+  server = new ServerManager(log, new Installer(context, log));
   const s = server;
   context.subscriptions.push(
     s,
