@@ -431,6 +431,10 @@ def check_switch_tokenizer(page: Page, artifacts: Path) -> str:
     run_command(page, "Notifications: Clear All Notifications")
     before = status_text(page)
     status_item(page).first.click()
+    # The list (presets, model names, recent) is longer than the picker shows: filter it.
+    page.locator(".quick-input-widget input").first.wait_for(state="visible", timeout=10_000)
+    page.locator(".quick-input-list .monaco-list-row", has_text="o200k_base").first.wait_for(state="visible", timeout=10_000)
+    page.locator(".quick-input-widget input").first.fill("gpt2")
     row = page.locator(".quick-input-list .monaco-list-row").filter(
         has=page.locator(".label-name", has_text=re.compile(r"^\s*gpt2\s*$"))
     ).first
