@@ -1,12 +1,12 @@
 // Prepares what `vsce package` puts in the .vsix beside the bundle:
 //   out/server/tokls-<version>-py3-none-any.whl   the tokls wheel this extension was built with
 //                                                  ("Install tokls" installs it into a venv);
-//   out/README.md + out/readme-images/*.png        the README for the Details page, its images
-//                                                  copied in and its links pointing at them.
+//   out/README.md                                  the README for the Details page, its images
+//                                                  inlined.
 //   node client/prepackage.mjs   (env TOKLS_PYTHON / PYTHON: the Python that builds the wheel)
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,15 +29,15 @@ if (built.length !== 1 || !built[0].startsWith(`tokls-${version}-`)) {
   throw new Error(`expected one tokls-${version} wheel in out/server, found ${JSON.stringify(built)}`);
 }
 
-// 2. The README and the images it shows.
-const images = join(out, "readme-images");
-rmSync(images, { recursive: true, force: true });
-mkdirSync(images, { recursive: true });
+// 2. The README and the images it shows. The Details page renders the README without a base
+// URL and allows only https: and data: images, so relative links cannot load: the images are
+// inlined as data: URIs (the page works offline, and the .vsix carries exactly what it shows).
+let inlined = 0;
 const readme = readFileSync(join(here, "README.md"), "utf8").replace(/!\[([^\]]*)\]\(([^)\s]+)\)/g, (all, alt, link) => {
   if (/^[a-z]+:/i.test(link)) return all; // absolute URLs stay as they are
-  const source = resolve(here, link);
-  copyFileSync(source, join(images, basename(source)));
-  return `![${alt}](out/readme-images/${basename(source)})`;
+  if (extname(link).toLowerCase() !== ".png") throw new Error(`README image ${link}: only PNG is packaged`);
+  inlined += 1;
+  return `![${alt}](data:image/png;base64,${readFileSync(resolve(here, link)).toString("base64")})`;
 });
 writeFileSync(join(out, "README.md"), readme);
-console.log(`out/server/${built[0]}; out/README.md with ${readdirSync(images).length} images`);
+console.log(`out/server/${built[0]}; out/README.md with ${inlined} images inlined`);

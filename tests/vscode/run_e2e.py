@@ -497,8 +497,11 @@ def check_bad_interpreter(page: Page, artifacts: Path, python: str, logs: Path) 
 
 def check_details_page_images(page: Page, artifacts: Path) -> str:
     """The extension's Details page (its README) shows every image it links."""
+    page.keyboard.press("Escape")
+    page.locator(".tabs-container .tab", has_text="long.txt").first.click()
+    focus_editor(page)
     run_command(page, "Notifications: Clear All Notifications")
-    run_command(page, "Extensions: Show Installed Extensions")
+    run_command(page, "Extensions: Show Enabled Extensions")
     item = page.locator(".extensions-viewlet .monaco-list-row", has_text="tokls").first
     item.wait_for(state="visible", timeout=30_000)
     item.click()
