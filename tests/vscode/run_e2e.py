@@ -628,6 +628,14 @@ def main() -> int:
     (bare / "python3").write_text(f"#!/bin/sh\nunset PYTHONPATH\nexec {sys.executable} \"$@\"\n")
     (bare / "python3").chmod(0o755)
     env["PATH"] = f"{bare}{os.pathsep}{env.get('PATH', '')}"
+    # The server side of VS Code takes its environment from a login shell: a HOME of our own whose
+    # profile puts that `python3` first (caches stay where they were).
+    home = root / "home"
+    home.mkdir()
+    for profile in (".bash_profile", ".profile"):
+        (home / profile).write_text(f'export PATH="{bare}:$PATH"\n')
+    env.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
+    env["HOME"] = str(home)
 
     checks = Checks()
     t0 = time.monotonic()
