@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The VS Code extension's tests, in one command:
-#   npm ci → tsc --noEmit → eslint → esbuild bundle → vsce package (out/tokls.vsix)
+#   npm ci → tsc --noEmit → eslint → esbuild bundle → tokls wheel → vsce package (out/tokls.vsix)
 #   → client unit tests (node --test) → end-to-end test in real VS Code (code-server + headless
 #   Chromium + Playwright) against the real server and classifier.
 #
@@ -26,15 +26,30 @@ npm run -s lint
 step "bundle (esbuild) and package (vsce)"
 rm -f out/tokls.vsix
 npm run -s package
-# The .vsix holds the bundle, manifest, README, licence and icon, and nothing else (no torch, no model).
+# The .vsix holds the bundle, manifest, README (with the images it shows), licence, icon and the
+# tokls wheel, and nothing else (no torch, no model).
 python3 - <<'PY'
-import sys, zipfile
-names = sorted(n for n in zipfile.ZipFile("out/tokls.vsix").namelist() if n.startswith("extension/"))
+import base64, json, re, sys, zipfile
+vsix = zipfile.ZipFile("out/tokls.vsix")
+names = sorted(n for n in vsix.namelist() if n.startswith("extension/"))
+version = json.loads(vsix.read("extension/package.json"))["version"]
+readme = vsix.read("extension/readme.md").decode()
+# The Details page allows only https: and data: images: every image the README shows is inlined.
+shown = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme)
+if len(shown) < 3 or not all(link.startswith("data:image/png;base64,") for link in shown):
+    sys.exit(f"the README's images must be inlined PNGs: {[link[:40] for link in shown]}")
+for link in shown:
+    if base64.b64decode(link.split(",", 1)[1])[:8] != b"\x89PNG\r\n\x1a\n":
+        sys.exit("an inlined README image is not a PNG")
 expected = sorted(["extension/package.json", "extension/readme.md", "extension/out/extension.js",
-                   "extension/client/LICENSE.txt", "extension/client/images/icon.png"])
+                   "extension/client/LICENSE.txt", "extension/client/images/icon.png",
+                   f"extension/out/server/tokls-{version}-py3-none-any.whl"])
 if names != expected:
-    sys.exit(f"unexpected .vsix contents: {names}")
-print(f"out/tokls.vsix: {', '.join(n[len('extension/'):] for n in names)}")
+    sys.exit(f"unexpected .vsix contents: {names}\nexpected: {expected}")
+wheel = zipfile.ZipFile(vsix.open(f"extension/out/server/tokls-{version}-py3-none-any.whl"))
+if "tokls/__main__.py" not in wheel.namelist():
+    sys.exit("the packaged wheel does not hold tokls")
+print(f"out/tokls.vsix: {', '.join(n[len('extension/'):] for n in names)}; {len(shown)} README images inlined")
 PY
 step "client unit tests (node --test)"
 npm run -s test:unit

@@ -77,10 +77,14 @@ export async function classifySelection(server: ServerManager, panel: ResultPane
     );
     if (!result) return log.info("Classification cancelled");
     const doc = t.editor.document;
-    const view = classifyView(result, { source: t.source, textOf: (r) => doc.getText(new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character)) });
+    const textOf = (r: LspRange) => doc.getText(new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character));
+    // What the server classified: the ranges joined by newlines, or the whole document.
+    const text = t.ranges.length > 0 ? t.ranges.map(textOf).join("\n") : doc.getText();
+    const view = classifyView(result, { source: t.source, textOf, text });
     log.info(`Classified ${t.source}: ${view.summary}`);
-    panel.showClassification(doc.uri, view);
-    void vscode.window.showInformationMessage(`tokls: ${view.summary}`);
+    await panel.showClassification(doc.uri, view);
+    // The panel says it all; a notification only when the results are not on screen.
+    if (!panel.visible) void vscode.window.showInformationMessage(`tokls: ${view.summary}`);
   } catch (err) {
     report(log, "Classify Selection", err);
   }
@@ -97,8 +101,8 @@ export async function classifyLines(server: ServerManager, panel: ResultPanel, l
     if (!result) return log.info("Classification cancelled");
     const view = classifyLinesView(result, { source: t.source, unit: "line" });
     log.info(`Classified lines of ${t.source}: ${view.summary}`);
-    panel.showClassification(t.editor.document.uri, view);
-    void vscode.window.showInformationMessage(`tokls: ${view.summary}`);
+    await panel.showClassification(t.editor.document.uri, view);
+    if (!panel.visible) void vscode.window.showInformationMessage(`tokls: ${view.summary}`);
   } catch (err) {
     report(log, "Classify Each Line", err);
   }
@@ -111,7 +115,7 @@ export async function showTokens(server: ServerManager, panel: ResultPanel, log:
     const args: unknown[] = t.ranges.length > 0 ? [t.uri, t.ranges[0]] : [t.uri];
     const result = await server.command<TokensResult>("tokls.tokens", args);
     const source = t.ranges.length > 1 ? `${t.source} (first shown)` : t.source;
-    panel.showTokens(t.editor.document.uri, tokensView(result, { source }));
+    await panel.showTokens(t.editor.document.uri, tokensView(result, { source }));
   } catch (err) {
     report(log, "Show Tokens", err);
   }

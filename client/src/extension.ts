@@ -2,6 +2,7 @@
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
 import { registerEditorFeatures } from "./editorFeatures";
+import { Installer } from "./installer";
 import { createLog } from "./logging";
 import { onActiveInterpreterChanged } from "./python";
 import { ServerManager } from "./server";
@@ -12,7 +13,7 @@ let server: ServerManager | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = createLog(context);
-  server = new ServerManager(log);
+  server = new ServerManager(log, new Installer(context, log));
   const s = server;
   context.subscriptions.push(
     s,

@@ -1,50 +1,77 @@
 /**
- * The result panel: one webview beside the editor that shows the latest classification or token
- * list. Clicking a row (window, line, token) selects that text in the editor.
+ * The result panel: a webview view ("tokls" → "Results") in the panel area under the editors,
+ * wide enough for tables without squeezing the editor into a narrow column. It shows the latest
+ * classification or token list; clicking a row (window, line, token) selects that text.
  */
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import { ClassificationView, LspRange, TokensView } from "./lib/results";
-import { renderClassification, renderTokens } from "./lib/render";
+import { PageContext, renderClassification, renderTokens } from "./lib/render";
 
-export class ResultPanel implements vscode.Disposable {
-  static readonly viewType = "tokls.results";
-  private panel: vscode.WebviewPanel | undefined;
+interface Shown {
+  title: string;
+  render: (ctx: PageContext) => string;
+}
+
+export class ResultPanel implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewId = "tokls.results";
+  private view: vscode.WebviewView | undefined;
+  private shown: Shown | undefined;
   private document: vscode.Uri | undefined;
   private ranges: LspRange[] = [];
+  private readonly registration: vscode.Disposable;
 
-  showClassification(doc: vscode.Uri, view: ClassificationView): void {
-    const panel = this.ensure(`tokls: ${view.label}`);
-    this.document = doc;
-    this.ranges = view.ranges;
-    panel.webview.html = renderClassification(view, { nonce: nonce(), cspSource: panel.webview.cspSource });
+  constructor() {
+    this.registration = vscode.window.registerWebviewViewProvider(ResultPanel.viewId, this, {
+      webviewOptions: { retainContextWhenHidden: true },
+    });
   }
 
-  showTokens(doc: vscode.Uri, view: TokensView): void {
-    const panel = this.ensure("tokls: tokens");
-    this.document = doc;
-    this.ranges = view.ranges;
-    panel.webview.html = renderTokens(view, { nonce: nonce(), cspSource: panel.webview.cspSource });
+  /** Whether the results are on screen (then no notification is needed). */
+  get visible(): boolean {
+    return this.view?.visible ?? false;
   }
 
-  private ensure(title: string): vscode.WebviewPanel {
-    if (this.panel) {
-      this.panel.title = title;
-      if (!this.panel.visible) this.panel.reveal(vscode.ViewColumn.Beside, true);
-      return this.panel;
-    }
-    const panel = vscode.window.createWebviewPanel(
-      ResultPanel.viewType,
-      title,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      { enableScripts: true, localResourceRoots: [], enableFindWidget: true },
-    );
-    panel.onDidDispose(() => (this.panel = undefined));
-    panel.webview.onDidReceiveMessage((msg: { type?: string; target?: number }) => {
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    view.webview.options = { enableScripts: true, localResourceRoots: [] };
+    view.webview.onDidReceiveMessage((msg: { type?: string; target?: number }) => {
       if (msg?.type === "reveal" && typeof msg.target === "number") void this.reveal(msg.target);
     });
-    this.panel = panel;
-    return panel;
+    view.onDidDispose(() => (this.view = undefined));
+    this.render();
+  }
+
+  async showClassification(doc: vscode.Uri, view: ClassificationView): Promise<void> {
+    this.document = doc;
+    this.ranges = view.ranges;
+    await this.show({ title: view.label, render: (ctx) => renderClassification(view, ctx) });
+  }
+
+  async showTokens(doc: vscode.Uri, view: TokensView): Promise<void> {
+    this.document = doc;
+    this.ranges = view.ranges;
+    await this.show({ title: "tokens", render: (ctx) => renderTokens(view, ctx) });
+  }
+
+  private async show(shown: Shown): Promise<void> {
+    this.shown = shown;
+    if (this.view) {
+      this.render();
+      if (!this.view.visible) this.view.show(true);
+      return;
+    }
+    // First time: open the view (this resolves it), then give the keyboard back to the editor.
+    const editor = vscode.window.activeTextEditor;
+    await vscode.commands.executeCommand(`${ResultPanel.viewId}.focus`);
+    this.render();
+    if (editor) await vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, selection: editor.selection, preserveFocus: false });
+  }
+
+  private render(): void {
+    if (!this.view || !this.shown) return;
+    this.view.description = this.shown.title;
+    this.view.webview.html = this.shown.render({ nonce: nonce(), cspSource: this.view.webview.cspSource });
   }
 
   /** Select the text of row `target` in an editor showing the classified document. */
@@ -63,7 +90,7 @@ export class ResultPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.panel?.dispose();
+    this.registration.dispose();
   }
 }
 

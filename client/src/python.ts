@@ -57,11 +57,11 @@ export async function resolveInterpreter(): Promise<Interpreter> {
 }
 
 /** Can this interpreter run `python -m tokls serve`? Finds the modules without importing them. */
-export function checkInterpreter(command: string, timeoutMs = 30_000): Promise<CheckOutcome> {
+export function checkInterpreter(command: string, expectedTokls?: string, timeoutMs = 30_000): Promise<CheckOutcome> {
   return new Promise((resolve) => {
     execFile(command, ["-c", CHECK_SCRIPT], { timeout: timeoutMs, windowsHide: true }, (error, stdout, stderr) => {
       const err = error as (NodeJS.ErrnoException & { code?: string | number }) | null;
-      resolve(parseCheck(String(stdout), err ? { code: err.code, message: String(stderr) || err.message } : undefined));
+      resolve(parseCheck(String(stdout), err ? { code: err.code, message: String(stderr) || err.message } : undefined, expectedTokls));
     });
   });
 }

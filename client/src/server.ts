@@ -17,11 +17,12 @@ import {
   State,
   WorkDoneProgress,
 } from "vscode-languageclient/node";
-import { Interpreter, SERVE_ARGS, explainFailure, installCommand } from "./lib/interpreter";
+import { CheckOutcome, Interpreter, SERVE_ARGS, explainFailure, installCommand } from "./lib/interpreter";
 import { ProgressTracker, WorkDone } from "./lib/progress";
 import { configurationSection, documentSelector } from "./lib/settings";
 import { copyModelText } from "./editorFeatures";
-import { errorMessage } from "./logging";
+import { Installer } from "./installer";
+import { errorMessage, serverStdio } from "./logging";
 import { checkInterpreter, pythonExtensionInstalled, resolveInterpreter } from "./python";
 import { readLanguages, readServerSettings } from "./settings";
 
@@ -45,7 +46,10 @@ export class ServerManager implements vscode.Disposable {
   readonly onDidChangeClient = this.changed.event;
   private lastFailure: string | undefined;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly installer: Installer,
+  ) {}
 
   /** The running client, if any. */
   get running(): LanguageClient | undefined {
@@ -126,14 +130,27 @@ export class ServerManager implements vscode.Disposable {
     // Menus and the keybinding are offered for these languages (`resourceLangId in tokls.languages`).
     const languages = readLanguages();
     await vscode.commands.executeCommand("setContext", "tokls.languages", languages);
-    const interp = await resolveInterpreter();
-    this.log.info(`Python interpreter: ${interp.command} (${interp.source})`);
-    const check = await checkInterpreter(interp.command);
+    const chosen = await resolveInterpreter();
+    this.log.info(`Python interpreter: ${chosen.command} (${chosen.source})`);
+    let interp = chosen;
+    let check: CheckOutcome = await checkInterpreter(chosen.command, this.installer.version);
+    // No tokls where we looked, and the user did not name an interpreter: the environment
+    // "Install tokls" made, if there is one.
+    const installed = this.installer.python;
+    if (!check.ok && chosen.source !== "setting" && installed) {
+      const own = await checkInterpreter(installed, this.installer.version);
+      this.log.info(`${chosen.command}: ${check.detail}; trying the environment Install tokls made: ${own.ok ? "ok" : own.detail}`);
+      if (own.ok) {
+        interp = { command: installed, source: "installed" };
+        check = own;
+      }
+    }
     if (!check.ok) {
-      this.fail(interp, explainFailure(interp, check), check.problem === "missing");
+      const canInstall = (check.problem === "missing" || check.problem === "incompatible") && chosen.source !== "setting";
+      this.fail(chosen, explainFailure(chosen, check), check.problem === "missing" || check.problem === "incompatible", canInstall);
       return;
     }
-    this.log.info(`Python ${check.version} at ${check.executable} has tokls; starting \`${interp.command} ${SERVE_ARGS.join(" ")}\``);
+    this.log.info(`Python ${check.version} at ${check.executable} has tokls${check.tokls ? ` ${check.tokls}` : ""}; starting \`${interp.command} ${SERVE_ARGS.join(" ")}\``);
 
     // No `transport`: TransportKind.stdio would append `--stdio`, which `tokls serve` does not take.
     const serverOptions: ServerOptions = {
@@ -145,6 +162,7 @@ export class ServerManager implements vscode.Disposable {
       documentSelector: documentSelector(languages),
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
+      stdioOptions: serverStdio(),
       initializationOptions: () => readServerSettings(),
       markdown: { isTrusted: false, supportHtml: false },
       middleware: {
@@ -187,7 +205,7 @@ export class ServerManager implements vscode.Disposable {
       } catch {
         // already gone
       }
-      void this.showFailure(this.lastFailure, interp, false);
+      void this.showFailure(this.lastFailure, interp, false, false);
       this.changed.fire(undefined);
       return;
     }
@@ -236,20 +254,23 @@ export class ServerManager implements vscode.Disposable {
     };
   }
 
-  private fail(interp: Interpreter, message: string, offerInstall: boolean): void {
+  private fail(interp: Interpreter, message: string, offerCopy: boolean, offerInstall: boolean): void {
     this.lastFailure = message;
     this.log.error(message);
     this.changed.fire(undefined);
-    void this.showFailure(message, interp, offerInstall);
+    void this.showFailure(message, interp, offerCopy, offerInstall);
   }
 
-  private async showFailure(message: string, interp: Interpreter, offerInstall: boolean): Promise<void> {
+  private async showFailure(message: string, interp: Interpreter, offerCopy: boolean, offerInstall: boolean): Promise<void> {
+    const install = "Install tokls";
     const select = "Select Interpreter";
     const copy = "Copy Install Command";
     const output = "Show Output";
-    const actions = offerInstall ? [select, copy, output] : [select, output];
+    const actions = offerInstall ? [install, select, output] : offerCopy ? [select, copy, output] : [select, output];
     const choice = await vscode.window.showErrorMessage(message, ...actions);
-    if (choice === select) {
+    if (choice === install) {
+      if (await this.installer.install(interp.command)) await this.restart("tokls was installed");
+    } else if (choice === select) {
       if (pythonExtensionInstalled() && interp.source !== "setting") {
         await vscode.commands.executeCommand("python.setInterpreter");
       } else {

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import {
   CHECK_SCRIPT,
   chooseInterpreter,
+  compatible,
   expandPath,
   explainFailure,
   installCommand,
@@ -39,6 +40,11 @@ test("check outcomes", () => {
   assert.equal(!missing.ok && missing.detail, "missing tokls, pygls");
   const old = parseCheck('{"version": [3, 8, 10], "executable": "/x", "missing": []}');
   assert.equal(!old.ok && old.problem, "too-old");
+  const ok = '{"version": [3, 11, 7], "executable": "/x", "missing": [], "tokls": "0.1.3"}';
+  assert.deepEqual(parseCheck(ok, undefined, "0.1.0"), { ok: true, version: "3.11.7", executable: "/x", tokls: "0.1.3" });
+  const stale = parseCheck(ok.replace("0.1.3", "0.0.9"), undefined, "0.1.0");
+  assert.equal(!stale.ok && stale.problem, "incompatible");
+  assert.ok(compatible(null, "0.1.0") && compatible("0.1.0.dev1", "0.1.0") && !compatible("1.1.0", "0.1.0"));
   const broken = parseCheck("", { code: 1, message: "SyntaxError: invalid syntax\nmore" });
   assert.equal(!broken.ok && broken.problem, "broken");
 });
@@ -47,8 +53,13 @@ test("failure messages say what is wrong and how to fix it", () => {
   const interp = { command: "/usr/bin/python3", source: "default" as const };
   const msg = explainFailure(interp, { ok: false, problem: "missing", detail: "missing tokls", missing: ["tokls"] });
   assert.match(msg, /does not have the tokls server installed/);
-  assert.match(msg, /\/usr\/bin\/python3 -m pip install "tokls\[classify\]"/);
+  assert.match(msg, /Install tokls sets it up in its own virtual environment/);
   assert.match(msg, /select an interpreter/);
+  // an interpreter the user named: they manage it, so the pip command for it
+  const own = explainFailure({ command: "/usr/bin/python3", source: "setting" }, { ok: false, problem: "missing", detail: "missing tokls", missing: ["tokls"] });
+  assert.match(own, /\/usr\/bin\/python3 -m pip install "tokls\[classify\]"/);
+  const old = explainFailure(interp, { ok: false, problem: "incompatible", detail: "tokls 0.0.9, this extension needs 0.1.x" });
+  assert.match(old, /has an incompatible tokls \(tokls 0.0.9, this extension needs 0.1.x\)/);
   const nf = explainFailure({ command: "/nope/python", source: "setting" }, { ok: false, problem: "not-found", detail: "not found" });
   assert.match(nf, /"\/nope\/python" \(from tokls.interpreter\) was not found/);
   assert.match(nf, /Select a Python interpreter/);

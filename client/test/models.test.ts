@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { customItem, isLocalPath, modelItems, pushRecent } from "../src/lib/models";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MODEL_NAMES, PRESETS, customItem, isLocalPath, modelItems, pushRecent } from "../src/lib/models";
 
 test("recent list: most recent first, no duplicates, bounded", () => {
   assert.deepEqual(pushRecent(["a", "b", "c"], "b"), ["b", "a", "c"]);
@@ -8,10 +10,15 @@ test("recent list: most recent first, no duplicates, bounded", () => {
   assert.deepEqual(pushRecent(["a"], "  "), ["a"]);
 });
 
-test("items: presets, recent (without presets), browse; the current one marked", () => {
-  const items = modelItems("/models/tok", ["gpt2", "org/model"]);
+test("items: presets, model names, recent (without those), browse; the current one marked", () => {
+  const items = modelItems("/models/tok", ["gpt2", "gpt-4o", "org/model"]);
   const kinds = items.map((i) => (i.kind === "separator" ? `--${i.label}` : i.kind === "model" ? i.model : i.kind));
-  assert.deepEqual(kinds, ["--Presets", "bert-base-uncased", "gpt2", "--Recently used", "/models/tok", "org/model", "--", "browse"]);
+  assert.deepEqual(kinds, [
+    "--Presets", ...PRESETS.map((p) => p.id),
+    "--Model names", ...MODEL_NAMES.map((p) => p.id),
+    "--Recently used", "/models/tok", "org/model", "--", "browse",
+  ]);
+  assert.ok(kinds.includes("o200k_base") && kinds.includes("deepseek-chat") && kinds.includes("mistral-v3"));
   const current = items.filter((i) => i.kind === "model" && i.current);
   assert.equal(current.length, 1);
   const hub = items.find((i) => i.kind === "model" && i.model === "org/model");
@@ -33,4 +40,12 @@ test("typing offers a hub id or a folder, unless it is already listed", () => {
   const folder = customItem("~/tok", items);
   assert.match(folder?.kind === "custom" ? folder.detail : "", /local folder/);
   assert.ok(isLocalPath("C:\\x") && isLocalPath("/x") && isLocalPath("./x") && !isLocalPath("org/x"));
+});
+
+test("the tokls.model setting suggests the same presets and model names as the picker, and stays free text", () => {
+  const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8"));
+  const prop = pkg.contributes.configuration.flatMap((c: { properties: object }) => Object.entries(c.properties)).find(([k]: [string]) => k === "tokls.model")[1];
+  assert.deepEqual(prop.examples, [...PRESETS, ...MODEL_NAMES].map((p) => p.id));
+  assert.equal(prop.type, "string");
+  assert.equal(prop.enum, undefined);
 });

@@ -11,6 +11,7 @@ import {
   lineSpan,
   tokensView,
 } from "../src/lib/results";
+import { renderClassification } from "../src/lib/render";
 
 const r = (l1: number, c1: number, l2: number, c2: number): LspRange => ({ start: { line: l1, character: c1 }, end: { line: l2, character: c2 } });
 
@@ -92,7 +93,7 @@ test("truncate mode reports the dropped tokens", () => {
   assert.ok(v.facts.some(([k, val]) => k === "Long text" && /222 tokens not seen/.test(val)));
 });
 
-test("per-line results: mean bars, tally, one row per line", () => {
+test("per-line results: a count per label, tally, one row per line", () => {
   const lines: ClassifyLinesResult = {
     model: "sentiment",
     multiLabel: false,
@@ -104,9 +105,10 @@ test("per-line results: mean bars, tally, one row per line", () => {
   };
   const v = classifyLinesView(lines, { source: "reviews.txt" });
   assert.equal(v.label, "POSITIVE");
-  assert.equal(v.score.toFixed(3), "0.600");
+  assert.equal(v.score.toFixed(3), "0.667");
   assert.equal(v.headline, "2 of 3 lines");
-  assert.equal(v.barsCaption, "mean probability over 3 lines");
+  assert.deepEqual(v.scores.map((s) => [s.label, s.count]), [["POSITIVE", 2], ["NEGATIVE", 1]]);
+  assert.equal(v.barsCaption, "lines per label (the label each line scored highest)");
   assert.deepEqual(v.rows.map((x) => x.where), ["line 1", "line 2", "line 4"]);
   assert.equal(v.summary, "3 lines: POSITIVE 2 · NEGATIVE 1 · sentiment");
   assert.ok(v.facts.some(([k, val]) => k === "Tokens" && val === "15"));
@@ -139,4 +141,32 @@ test("per-line headline: the label that won most lines, ties broken by mean prob
   const t = classifyLinesView({ model: "m", multiLabel: false, rows: [row("NEGATIVE", 0.4), row("POSITIVE", 0.99)] }, { source: "s" });
   assert.equal(t.label, "POSITIVE");
   assert.equal(t.headline, "1 of 2 lines");
+});
+
+test("three labels: every label gets a count, also one that won no line", () => {
+  const three = (label: string, neg: number, neu: number, pos: number) => ({
+    range: r(0, 0, 0, 1), text: "x", label, score: Math.max(neg, neu, pos), tokens: 3,
+    scores: [{ label: "NEGATIVE", score: neg }, { label: "NEUTRAL", score: neu }, { label: "POSITIVE", score: pos }],
+  });
+  const v = classifyLinesView({ model: "m", multiLabel: false, rows: [three("NEUTRAL", 0.2, 0.5, 0.3), three("POSITIVE", 0.1, 0.2, 0.7), three("NEUTRAL", 0.3, 0.6, 0.1)] }, { source: "s" });
+  assert.deepEqual(v.scores.map((s) => [s.label, s.count]), [["NEUTRAL", 2], ["POSITIVE", 1], ["NEGATIVE", 0]]);
+  assert.equal(v.summary, "3 lines: NEUTRAL 2 · POSITIVE 1 · m");
+  const html = renderClassification(v, { nonce: "n", cspSource: "c" });
+  assert.equal((html.match(/class="bar-row/g) ?? []).length, 3);
+  assert.match(html, /<span class="bar-value">0<\/span>/);
+});
+
+test("a classification quotes its text (an excerpt) and says what the scores mean in plain words", () => {
+  const result: ClassifyResult = {
+    model: "sentiment", label: "NEUTRAL", score: 0.5, multiLabel: false, tokens: 9, mode: "window", aggregation: null, droppedTokens: 0, windows: [],
+    scores: [{ label: "NEGATIVE", score: 0.2 }, { label: "NEUTRAL", score: 0.5 }, { label: "POSITIVE", score: 0.3 }],
+  };
+  const long = "word ".repeat(200) + "THE END";
+  const v = classifyView(result, { source: "a.txt · whole document", textOf: () => "", text: long });
+  assert.ok(v.quote && v.quote.length <= 280 && v.quote.startsWith("word word") && v.quote.endsWith("THE END") && v.quote.includes(" … "));
+  assert.deepEqual(v.scores.map((s) => s.label), ["NEUTRAL", "POSITIVE", "NEGATIVE"]);
+  assert.ok(v.facts.some(([k, val]) => k === "Scores" && val === "one label per text; the probabilities add up to 100%"));
+  assert.ok(!v.facts.some(([, val]) => /softmax|sigmoid/.test(val)));
+  const html = renderClassification({ ...v, quote: "<b>x</b>" }, { nonce: "n", cspSource: "c" });
+  assert.match(html, /<blockquote class="quote" id="quote">&lt;b&gt;x&lt;\/b&gt;<\/blockquote>/);
 });

@@ -48,6 +48,7 @@ def test_truncation_offset_is_start_of_first_dropped_token(tok, name, limit):
     else:
         assert seg.truncation is not None
         assert seg.truncation.offset == raw.offsets[keep][0]
+        assert seg.truncation.token_end == raw.offsets[keep][1]
         assert seg.truncation.dropped_tokens == len(raw.ids) - keep
         assert seg.tokens == len(raw.ids) + tok.num_special
 
@@ -107,6 +108,40 @@ def test_byte_level_pieces_of_one_character(gpt2):
     raw = gpt2.tokenizer.encode(text)
     expected = [i for i, (s, e) in enumerate(raw.offsets) if s <= 2 < e]
     assert [h.index for h in hits] == expected and len(hits) >= 1
+
+
+@pytest.mark.parametrize("name", TEXTS)
+def test_decoded_pieces_rebuild_the_text(gpt2, name):
+    """Byte-level pieces decode to their text: the decoded pieces joined are the text itself, and a
+    piece is partial exactly when its bytes are not whole characters."""
+    text = TEXTS[name]
+    tokens = DocumentTokens(gpt2, text).tokens_in(0, len(text))
+    raw = gpt2.tokenizer.encode(text, add_special_tokens=False)
+    assert b"".join(_bytes(t) for t in tokens).decode("utf-8") == text
+    for t, token_id in zip(tokens, raw.ids):
+        whole = gpt2.tokenizer.decode([token_id], skip_special_tokens=False)
+        assert t.partial == ("\ufffd" in whole and "\ufffd" not in t.text), t
+        if not t.partial:
+            assert t.decoded == whole
+
+
+def _bytes(t) -> bytes:
+    """The bytes a decoded piece stands for (``\\xNN`` escapes of partial pieces undone)."""
+    return t.decoded.encode("utf-8", "surrogateescape") if not t.partial else \
+        t.decoded.encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1")
+
+
+def test_decoded_piece_examples(gpt2, bert):
+    (dash,) = DocumentTokens(gpt2, "a — b").tokens_at(2)
+    assert (dash.piece, dash.decoded, dash.partial, dash.text) == ("ĠâĢĶ", " —", False, " —")
+    parts = DocumentTokens(gpt2, "ꙮ").tokens_at(0)
+    assert [(p.decoded, p.partial, p.text) for p in parts] == [("\\xea", True, "ꙮ"), ("\\x99", True, "ꙮ"),
+                                                               ("\\xae", True, "ꙮ")]
+    # WordPiece pieces are not bytes: unchanged, even when they look like Latin-1 stand-ins
+    (word,) = DocumentTokens(bert, "é").tokens_at(0)
+    assert (word.piece, word.decoded, word.partial) == ("e", "e", False)
+    assert [(t.decoded, t.partial) for t in DocumentTokens(bert, "tokenization").tokens_in(0, 12)] == \
+        [("token", False), ("##ization", False)]
 
 
 def test_tokens_in_range_and_truncated_flag(bert):

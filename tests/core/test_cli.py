@@ -102,6 +102,27 @@ def test_tokenize_stdin(monkeypatch, capsys):
     assert err.strip() == "5 tokens · bert-base-uncased"
 
 
+def test_tokenize_decodes_byte_level_pieces(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("a — ꙮ".encode())))
+    code, out, _ = tokls(capsys, "tokenize", "-", "--model", "gpt2")
+    assert code == 0
+    rows = [line.split(None, 2) for line in out.splitlines()]
+    assert rows[1][1:] == ["851", '"ĠâĢĶ"               " —"                 1-3']
+    assert rows[3][2].split() == ['"ê"', '"\\xea"', "(partial)", "4-5"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("a — ꙮ".encode())))
+    code, out, _ = tokls(capsys, "tokenize", "-", "--model", "gpt2", "--format", "json")
+    data = json.loads(out)["tokens"]
+    assert [(t["decoded"], t["partial"]) for t in data] == [("a", False), (" —", False), (" ", False),
+                                                             ("\\xea", True), ("\\x99", True), ("\\xae", True)]
+
+
+def test_tokenize_help_explains_file_or_stdin(capsys):
+    with pytest.raises(SystemExit):
+        main(["tokenize", "--help"])
+    out = capsys.readouterr().out
+    assert "or - to read" in out and "standard input" in out and "(partial)" in out
+
+
 def test_tokenize_json_marks_truncation(tmp_path, capsys):
     path = tmp_path / "t.txt"
     path.write_text("one two three four five", encoding="utf-8")

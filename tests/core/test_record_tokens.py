@@ -154,3 +154,13 @@ def test_budget_warning_inside_a_record_points_into_its_string(bert):
     assert doc[offset:offset + 4] == "word"
     assert offset == second + doc[second:].index('"word') + 1 + 39 * 5
     assert rt.over_budget(None) == [] and rt.over_budget(0.9) == []
+
+
+def test_hover_facts_of_a_record_decode_byte_level_pieces_and_the_cut_covers_one_token(gpt2):
+    doc = json.dumps({"text": "a — b " + "word " * 30}, ensure_ascii=False) + "\n"
+    rt = RecordTokens(gpt2, doc, "jsonl", 10)
+    (dash,) = rt.tokens_at(doc.index("—"))
+    assert dash.piece == "ĠâĢĶ" and dash.decoded == " —" and not dash.partial
+    (seg,) = rt.analysis().segments
+    cut = seg.truncation
+    assert cut is not None and doc[cut.offset:cut.token_end] == " word"

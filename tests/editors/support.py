@@ -50,6 +50,11 @@ def cut_offset(text: str) -> int:
     return encode(text).offsets[KEPT][0]
 
 
+def cut_end_offset(text: str) -> int:
+    """End of the first dropped token: the truncation squiggle covers that token only."""
+    return encode(text).offsets[KEPT][1]
+
+
 @dataclass(frozen=True)
 class Pos:
     """A position: line and column in code points, UTF-16 code units and UTF-8 bytes."""

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from .support import (
-    SERVER, cut_offset, document, editor_env, encode, hover_target, position, require, run_editor,
+    SERVER, cut_end_offset, cut_offset, document, editor_env, encode, hover_target, position, require,
+    run_editor,
 )
 from tokls.core.tokenizers import load_tokenizer
 
@@ -34,6 +35,7 @@ def check_step(step: dict, text: str) -> None:
     assert step["text"] == text, f"{step['label']}: the buffer is not the text the test expects"
     cut = position(text, cut_offset(text))
     end = position(text, len(text))
+    cut_end = position(text, cut_end_offset(text))
     total = len(encode(text).ids) + 2
 
     trunc = by_code(step, "truncation")
@@ -41,10 +43,14 @@ def check_step(step: dict, text: str) -> None:
     d = trunc[0]
     # flymake's region, in code points (Emacs buffer positions)
     assert (d["beg"], d["line"], d["col"]) == (cut.offset, cut.line, cut.chars), step["label"]
-    assert d["end"] == len(text), step["label"]
+    assert d["end"] == cut_end.offset, step["label"]  # the first dropped token only
     # the LSP range as sent, in UTF-16 code units
     assert d["range"] == {"start": {"line": cut.line, "character": cut.utf16},
-                          "end": {"line": end.line, "character": end.utf16}}, step["label"]
+                          "end": {"line": cut_end.line, "character": cut_end.utf16}}, step["label"]
+    # the dropped text, to the end, as a hint (eglot shows hints as notes)
+    (faded,) = by_code(step, "truncated-text")
+    assert (faded["beg"], faded["end"]) == (cut.offset, len(text)), step["label"]
+    assert faded["range"]["end"] == {"line": end.line, "character": end.utf16}, step["label"]
     assert d["type"] == "eglot-warning"
     assert d["text"].startswith(f"tokls [truncation]: Truncated: {total} tokens > 512"), d["text"]
 
@@ -89,8 +95,10 @@ def test_emacs_eglot_diagnostics_hover_and_settings(tmp_path: Path):
     assert hover, output
     assert hover["contents"]["kind"] == "markdown"
     value = hover["contents"]["value"]
-    assert value.startswith(f"**`{target.piece}`** · id {target.id} · token {target.index} of "
-                            f"{len(encode(text).ids) + 2} · chars {target.start}–{target.end}"), value
+    ts, te = position(text, target.start), position(text, target.end)
+    assert value.startswith(f"**`{target.piece}`** · id {target.id} · token {target.index + 1} of "
+                            f"{len(encode(text).ids) + 2} · Ln {ts.line + 1}, "
+                            f"Col {ts.utf16 + 1}–{te.utf16}"), value
     assert "word: " + " ".join(f"`{p}`" for p in target.word) in value, value
     assert "past the truncation point" in value, value
     start, end = position(text, target.start), position(text, target.end)

@@ -15,7 +15,7 @@ import pytest
 from tokls.core.tokenizers import load_tokenizer
 
 from .support import (
-    MODEL, SERVER, cut_offset, document, editor_env, encode, end_position, hover_target, position,
+    MODEL, SERVER, cut_end_offset, cut_offset, document, editor_env, encode, end_position, hover_target, position,
     require, run_editor,
 )
 
@@ -31,12 +31,17 @@ def check_step(step: dict, text: str, encoding: str, output: str) -> None:
     assert step["text"] == text, f"{step['label']}: the buffer is not the text the test expects"
     cut = position(text, cut_offset(text))
     end = end_position(text)
+    cut_end = position(text, cut_end_offset(text))
     total = len(encode(text).ids) + 2
 
     raw = [d for d in step["raw"] if d.get("code") == "truncation"]
     assert len(raw) == 1, f"{step['label']}: {step['raw']}\n{output}"
     assert raw[0]["range"]["start"] == {"line": cut.line, "character": cut.column(encoding)}, step["label"]
-    assert raw[0]["range"]["end"] == {"line": end.line, "character": end.column(encoding)}, step["label"]
+    assert raw[0]["range"]["end"] == {"line": cut_end.line, "character": cut_end.column(encoding)}, step["label"]
+    faded = [d for d in step["raw"] if d.get("code") == "truncated-text"]
+    assert len(faded) == 1 and faded[0]["tags"] == [1] and faded[0]["severity"] == 4, step["raw"]
+    assert faded[0]["range"] == {"start": raw[0]["range"]["start"],
+                                 "end": {"line": end.line, "character": end.column(encoding)}}, step["label"]
     assert raw[0]["source"] == "tokls"
     assert raw[0]["data"]["tokens"] == total and raw[0]["data"]["droppedTokens"] == total - 512
 
@@ -112,8 +117,10 @@ def test_neovim_diagnostics_hover_and_incremental_edits(tmp_path: Path):
     assert hover is not None, output
     value = hover["contents"]["value"]
     assert hover["contents"]["kind"] == "markdown"
-    assert value.startswith(f"**`{target.piece}`** · id {target.id} · token {target.index} of "
-                            f"{len(encode(text).ids) + 2} · chars {target.start}–{target.end}"), value
+    ts, te = position(text, target.start), position(text, target.end)
+    assert value.startswith(f"**`{target.piece}`** · id {target.id} · token {target.index + 1} of "
+                            f"{len(encode(text).ids) + 2} · Ln {ts.line + 1}, "
+                            f"Col {ts.column(encoding) + 1}–{te.column(encoding)}"), value
     assert "word: " + " ".join(f"`{p}`" for p in target.word) in value, value
     assert "past the truncation point" in value, value
     start, end = position(text, target.start), position(text, target.end)

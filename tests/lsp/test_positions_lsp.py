@@ -49,7 +49,11 @@ async def test_truncation_range_in_negotiated_encoding(client: LanguageClient):
     cut = cut_offset(text)
     line_start = text.rfind("\n", 0, cut) + 1
     assert trunc.range.start == types.Position(1, column(text[line_start:cut], client.encoding))
-    assert trunc.range.end == types.Position(1, column(text[line_start:], client.encoding))
+    cut_end = load_tokenizer("bert-base-uncased").tokenizer.encode(text, add_special_tokens=False).offsets[510][1]
+    assert trunc.range.end == types.Position(1, column(text[line_start:cut_end], client.encoding))
+    (faded,) = by_code(client.diagnostics[uri], "truncated-text")
+    assert faded.range.start == trunc.range.start
+    assert faded.range.end == types.Position(1, column(text[line_start:], client.encoding))
     # an edit addressed in the same encoding: delete the emoji at the start of line 1
     edit(client, uri, 2, (1, 0), (1, column("日本 ", client.encoding)), "")
     text = text[:line_start] + text[line_start + 3:]
@@ -81,7 +85,11 @@ async def test_line_mode_with_crlf_and_blank_lines(plain: LanguageClient):
         line = lines[d.range.start.line]
         offs = bert.encode(line, add_special_tokens=False).offsets
         assert d.range.start.character == column(line[:offs[6][0]], plain.encoding)
-        assert d.range.end == types.Position(d.range.start.line, column(line, plain.encoding))
+        assert d.range.end == types.Position(d.range.start.line, column(line[:offs[6][1]], plain.encoding))
+    faded = by_code(diags, "truncated-text")
+    assert [f.range.start for f in faded] == [d.range.start for d in trunc]
+    for f in faded:
+        assert f.range.end == types.Position(f.range.start.line, column(lines[f.range.start.line], plain.encoding))
     (count,) = by_code(diags, "token-count")
     assert "in 4 lines" in count.message and "2 truncated" in count.message
     # join lines 2 and 3 with a CRLF deleted: segments follow

@@ -60,7 +60,15 @@ async def test_open_publishes_count_and_truncation(client: LanguageClient):
     line, col, dropped = expected_cut(LONG)
     assert dropped == total - 512
     assert trunc[0].range.start == types.Position(line, col)
-    assert trunc[0].range.end == types.Position(LONG.count("\n"), 0)  # the segment ends after the last line break
+    # the squiggle covers the first dropped token only
+    enc = load_tokenizer("bert-base-uncased").tokenizer.encode(LONG, add_special_tokens=False)
+    start, end = enc.offsets[510]
+    assert trunc[0].range.end == types.Position(line, col + len(LONG[start:end].encode("utf-16-le")) // 2)
+    # the dropped text, to the segment's end (after the last line break), is faded: a tagged hint
+    (faded,) = by_code(diags, "truncated-text")
+    assert faded.range == types.Range(start=types.Position(line, col), end=types.Position(LONG.count("\n"), 0))
+    assert faded.severity == types.DiagnosticSeverity.Hint and list(faded.tags) == [types.DiagnosticTag.Unnecessary]
+    assert faded.message == f"Not seen by the model: {dropped} tokens past the 512-token limit (bert-base-uncased)"
     assert trunc[0].message == f"Truncated: {total} tokens > 512 (bert-base-uncased); {dropped} tokens past here are dropped"
     assert trunc[0].source == "tokls" and trunc[0].severity == types.DiagnosticSeverity.Warning
     assert trunc[0].data["droppedTokens"] == dropped
@@ -102,11 +110,12 @@ async def test_hover_shows_pieces_ids_and_truncation(client: LanguageClient):
     assert hover is not None
     value = hover.contents.value
     bert = load_tokenizer("bert-base-uncased").tokenizer
-    # [CLS] token ##ization un ##tra: the fifth token of the input, chars 15–18 of the document
-    assert value.startswith(f"**`##tra`** · id {bert.token_to_id('##tra')} · token 4 of {raw_count(text)}"
-                            f" · chars 15–18 · text `tra`\n\n"), value
+    # [CLS] token ##ization un ##tra: the fifth token of the input (1-based), columns 16–18 of line 1
+    assert value.startswith(f"**`##tra`** · id {bert.token_to_id('##tra')} · token 5 of {raw_count(text)}"
+                            f" · Ln 1, Col 16–18 · text `tra`\n\n"), value
     assert "word: `un` `##tra` `##ns` `##lat` `##able` (5 tokens)" in value
-    assert "[CLS] … [SEP]" in value
+    # the document is cut: [SEP] takes the last of the 512 places
+    assert "special tokens: `[CLS]` is token 1, `[SEP]` is token 512 (the last one the model reads)" in value
     assert hover.range == types.Range(start=types.Position(0, 15), end=types.Position(0, 18))
     # the emoji is one [UNK] for BERT
     hover = await client.text_document_hover_async(types.HoverParams(
@@ -116,7 +125,8 @@ async def test_hover_shows_pieces_ids_and_truncation(client: LanguageClient):
     last_line = text.count("\n") - 1
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(last_line, 2)))
-    assert "past the truncation point" in hover.contents.value
+    assert "past the truncation point: the model reads only the first 512 tokens of this input " \
+           "([CLS] + 510 tokens of text + [SEP]) and never sees this one" in hover.contents.value
     # whitespace: no token
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(0, 12)))
@@ -184,7 +194,8 @@ async def pulling(lsp_client: LanguageClient):
 async def test_workspace_configuration_is_pulled_and_wins(pulling: LanguageClient):
     uri = "file:///workspace/pull.md"
     # the pull happens after `initialized`
-    await wait_until(lambda: any("model='gpt2'" in m.message for m in pulling.log_messages), timeout=5)
+    await wait_until(lambda: any(m.message.startswith("settings: model=gpt2 ") and m.type == types.MessageType.Info
+                                 for m in pulling.log_messages), timeout=5)
     open_doc(pulling, uri, LONG)
     (count,) = by_code(await wait_diagnostics(pulling, uri, 1), "token-count")
     assert " · gpt2 · " in count.message and count.severity == types.DiagnosticSeverity.Hint

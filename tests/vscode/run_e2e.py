@@ -6,19 +6,25 @@ loopback port with a throwaway workspace, opens a document that is too long for
 bert-base-uncased and checks what a person would see:
 
   1. the status bar shows the document's token count and the tokenizer, in warning colours;
-  2. the truncation squiggle is drawn, and hovering it shows the server's message;
+  2. the truncation squiggle is drawn on the cut only, the dropped text after it is faded, and
+     hovering the cut shows the server's message and the token (1-based, Ln/Col, special tokens);
   3. selecting a sentence adds its count to the status bar;
   4. Ctrl+Alt+K starts a classification: a progress notification while the model loads, whose
      Cancel button cancels it (no result shown);
-  5. "tokls: Classify Selection" from the command palette opens the result panel with the
-     expected label, and a notification with the top label;
+  5. "tokls: Classify Selection" from the command palette opens the result view (panel area) with
+     the expected label and a quote of the text, and no notification (the view is on screen);
   6. "Classify Each Line of Selection" from the context menu shows a table; clicking a row
      selects that line;
   7. Classify Selection without a selection scores the long document in windows (a table);
   8. clicking the status bar item and picking gpt2 re-counts without a restart, the warning goes;
   9. "Show Tokens of Selection" shows the tokens;
  10. setting tokls.interpreter (Settings editor) to a Python without tokls restarts the server
-     once and says plainly what is wrong and how to fix it.
+     once and says plainly what is wrong and how to fix it;
+ 11. the extension's Details page shows the README's images (packaged in the .vsix);
+ 12. clearing tokls.interpreter leaves `python3` on PATH, which has no tokls: the notification
+     offers "Install tokls"; it installs the wheel the .vsix carries into a virtual environment in
+     the extension's storage (dependencies from the package index), with a progress notification,
+     and the server starts from there.
 
 Screenshots go to --artifacts (and, with --update-docs, the README's ones to docs/screenshots).
 Prints `vscode-e2e: N passed, N failed` and exits non-zero on any failure.
@@ -66,7 +72,7 @@ FILLER = (
 
 #: the screenshots that --update-docs copies into docs/screenshots (the README shows them)
 README_SCREENSHOTS = ("truncation-hover.png", "status-bar.png", "classify-selection.png", "classify-lines.png",
-                      "classify-windows.png", "show-tokens.png")
+                      "classify-windows.png", "show-tokens.png", "install-offer.png")
 
 
 class Checks:
@@ -219,6 +225,16 @@ def check_squiggle_and_hover(page: Page, artifacts: Path) -> str:
     hover.first.wait_for(state="visible", timeout=5_000)
     text = hover.first.inner_text().replace("\u00a0", " ")
     assert re.search(r"Truncated: [\d,]+ tokens > 512 \(bert-base-uncased\)", text), text
+    # the token under the cut: 1-based, line:column, where the special tokens sit
+    assert re.search(r"token 512 of [\d,]+ · Ln \d+, Col \d+", text), text
+    assert "[CLS] is token 1, [SEP] is token 512" in text, text
+    # only the cut is squiggled (one token, a few characters wide); the dropped text is faded
+    assert box["width"] < 120, f"the squiggle is {box['width']}px wide"
+    faded = page.locator(".monaco-editor .squiggly-inline-unnecessary")
+    assert faded.count() >= 3, f"{faded.count()} faded spans"
+    opacity = float(faded.first.evaluate("e => getComputedStyle(e).opacity"))
+    assert opacity < 1, f"faded text has opacity {opacity}"
+    assert page.locator(".monaco-editor .squiggly-warning").count() <= 2, "more than the cut is squiggled"
     page.wait_for_timeout(300)
     page.screenshot(path=str(artifacts / "truncation-hover.png"))
     return text
@@ -327,9 +343,16 @@ def check_classify_selection(page: Page, artifacts: Path, expected: str) -> str:
     assert label == expected, f"panel shows {label!r}, expected {expected!r}"
     assert bars >= 2, f"{bars} bars"
     assert "sentiment" in facts and "Tokens" in facts, facts
-    toast = page.locator(".notifications-toasts .notification-toast", has_text=f"tokls: {expected}")
-    toast.first.wait_for(state="visible", timeout=10_000)
-    page.wait_for_timeout(500)
+    assert "softmax" not in facts and "add up to 100%" in facts, facts
+    quote = frame.locator("#quote").inner_text().strip()
+    assert quote == POSITIVE, f"the panel quotes {quote!r}"
+    # the result is on screen: no notification repeats it
+    page.wait_for_timeout(1_500)
+    toasts = page.locator(".notifications-toasts .notification-toast", has_text=f"tokls: {expected}")
+    assert toasts.count() == 0, "a notification repeats the result shown in the panel"
+    # the results sit in the panel area, under a full-width editor
+    editor = page.locator(EDITOR).first.bounding_box()
+    assert editor and editor["width"] > 900, f"the editor is squeezed to {editor and editor['width']}px"
     page.screenshot(path=str(artifacts / "classify-selection.png"))
     return f"{label}; {bars} bars; {' '.join(facts.split())}"
 
@@ -361,6 +384,9 @@ def check_classify_lines(page: Page, artifacts: Path) -> str:
     labels = [rows.nth(i).locator(".chip").inner_text().strip() for i in range(4)]
     # The two reviews the embedded model is sure about (>99% each).
     assert labels[:2] == ["POSITIVE", "NEGATIVE"], f"reviews classified {labels}"
+    # the bars count the lines each label won
+    counts = [int(v.inner_text()) for v in frame.locator(".bar-value").all()]
+    assert sum(counts) == 4 and len(counts) >= 2, counts
     page.wait_for_timeout(400)
     page.screenshot(path=str(artifacts / "classify-lines.png"))
     # Clicking the second row selects that line: the status bar's selection count changes.
@@ -405,6 +431,10 @@ def check_switch_tokenizer(page: Page, artifacts: Path) -> str:
     run_command(page, "Notifications: Clear All Notifications")
     before = status_text(page)
     status_item(page).first.click()
+    # The list (presets, model names, recent) is longer than the picker shows: filter it.
+    page.locator(".quick-input-widget input").first.wait_for(state="visible", timeout=10_000)
+    page.locator(".quick-input-list .monaco-list-row", has_text="o200k_base").first.wait_for(state="visible", timeout=10_000)
+    page.locator(".quick-input-widget input").first.fill("gpt2")
     row = page.locator(".quick-input-list .monaco-list-row").filter(
         has=page.locator(".label-name", has_text=re.compile(r"^\s*gpt2\s*$"))
     ).first
@@ -465,6 +495,77 @@ def check_bad_interpreter(page: Page, artifacts: Path, python: str, logs: Path) 
     return " ".join(text.split())[:200]
 
 
+def check_details_page_images(page: Page, artifacts: Path) -> str:
+    """The extension's Details page (its README) shows every image it links."""
+    page.keyboard.press("Escape")
+    page.locator(".tabs-container .tab", has_text="long.txt").first.click()
+    focus_editor(page)
+    run_command(page, "Notifications: Clear All Notifications")
+    run_command(page, "Extensions: Show Enabled Extensions")
+    item = page.locator(".extensions-viewlet .monaco-list-row", has_text="tokls").first
+    item.wait_for(state="visible", timeout=30_000)
+    item.click()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                images = frame.locator("img[alt]")
+                n = images.count()
+                if n < 3:
+                    continue
+                loaded = frame.evaluate("() => [...document.querySelectorAll('img[alt]')]"
+                                        ".map(i => i.complete && i.naturalWidth > 0)")
+                if all(loaded):
+                    page.wait_for_timeout(300)
+                    page.screenshot(path=str(artifacts / "details-page.png"))
+                    return f"{n} images loaded"
+            except Exception:  # noqa: BLE001 - frames come and go while the page loads
+                pass
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts / "details-page.png"))
+    raise AssertionError("the Details page did not show its images")
+
+
+def check_install_offer(page: Page, artifacts: Path) -> str:
+    """No tokls.interpreter and a `python3` on PATH without tokls: "Install tokls" sets the server
+    up in a virtual environment from the wheel in the .vsix, and it starts."""
+    run_command(page, "Notifications: Clear All Notifications")
+    page.locator(".tabs-container .tab", has_text="long.txt").first.click()
+    run_command(page, "Preferences: Open User Settings")
+    search = page.locator(".settings-editor .settings-header .monaco-editor textarea, .settings-editor .suggest-input-container textarea").first
+    search.wait_for(state="visible", timeout=20_000)
+    search.fill("tokls.interpreter")
+    field = page.locator(".settings-editor .setting-item-contents").filter(has_text="Interpreter").locator("input").first
+    field.wait_for(state="visible", timeout=20_000)
+    field.fill("")
+    field.press("Tab")
+    toast = page.locator(".notifications-toasts .notification-toast", has_text="does not have the tokls server installed")
+    toast.first.wait_for(state="visible", timeout=60_000)
+    text = " ".join(toast.first.inner_text().replace("\u00a0", " ").split())
+    assert '"python3" (on PATH)' in text, text
+    install = toast.first.locator(".monaco-button", has_text="Install tokls")
+    assert install.count() == 1, "no Install tokls button"
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts / "install-offer.png"))
+    install.first.click()
+    progress = page.locator(".notifications-toasts .notification-toast", has_text="tokls: installing the server")
+    progress.first.wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts / "install-progress.png"))
+    # pip fetches tokls' dependencies and the vocabularies from the index: minutes on a slow line
+    page.locator(".tabs-container .tab", has_text="long.txt").first.click()
+    deadline = time.monotonic() + 420
+    while time.monotonic() < deadline:
+        failed = page.locator(".notifications-toasts .notification-toast", has_text="could not")
+        assert failed.count() == 0, failed.first.inner_text()
+        if status_item(page).count() and re.search(r"[\d,]+ tok", status_text(page)):
+            break
+        page.wait_for_timeout(1_000)
+    else:
+        raise AssertionError("the server did not start after Install tokls")
+    return f"{text[:120]}… → {status_text(page)!r}"
+
+
 def status_bar_crop(page: Page, artifacts: Path) -> None:
     """The right half of the status bar, with the tokls item."""
     item = status_item(page).first.bounding_box()
@@ -520,6 +621,21 @@ def main() -> int:
         "TOKENIZERS_PARALLELISM": "false",
     })
     env.pop("VSCODE_IPC_HOOK_CLI", None)
+    # `python3` on PATH is an interpreter without tokls (this script's own): the extension falls
+    # back to it once tokls.interpreter is cleared, and offers to install tokls.
+    bare = root / "bin"
+    bare.mkdir()
+    (bare / "python3").write_text(f"#!/bin/sh\nunset PYTHONPATH\nexec {sys.executable} \"$@\"\n")
+    (bare / "python3").chmod(0o755)
+    env["PATH"] = f"{bare}{os.pathsep}{env.get('PATH', '')}"
+    # The server side of VS Code takes its environment from a login shell: a HOME of our own whose
+    # profile puts that `python3` first (caches stay where they were).
+    home = root / "home"
+    home.mkdir()
+    for profile in (".bash_profile", ".profile"):
+        (home / profile).write_text(f'export PATH="{bare}:$PATH"\n')
+    env.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
+    env["HOME"] = str(home)
 
     checks = Checks()
     t0 = time.monotonic()
@@ -570,6 +686,9 @@ def main() -> int:
             checks.run("Show Tokens of Selection", check_show_tokens, page, artifacts)
             checks.run("an interpreter without tokls: one restart, a plain message with fixes", check_bad_interpreter,
                        page, artifacts, sys.executable, ud / "logs")
+            checks.run("Details page: the README's images load", check_details_page_images, page, artifacts)
+            checks.run("python3 without tokls: Install tokls sets up the server, which starts", check_install_offer,
+                       page, artifacts)
             if checks.failed:
                 page.screenshot(path=str(artifacts / "failure.png"))
             browser.close()

@@ -2,7 +2,7 @@
  * Which Python runs the server, and what to tell the user when it cannot. Pure.
  */
 
-export type InterpreterSource = "setting" | "python-extension" | "default";
+export type InterpreterSource = "setting" | "python-extension" | "default" | "installed";
 
 export interface Interpreter {
   command: string;
@@ -53,22 +53,38 @@ export const CHECK_SCRIPT = [
   "        found = False",
   "    if not found:",
   "        missing.append(name)",
-  "print(json.dumps({'version': list(sys.version_info[:3]), 'executable': sys.executable, 'missing': missing}))",
+  "try:",
+  "    from importlib.metadata import version as _v",
+  "    tokls = _v('tokls') if 'tokls' not in missing else None",
+  "except Exception:",
+  "    tokls = None",
+  "print(json.dumps({'version': list(sys.version_info[:3]), 'executable': sys.executable, 'missing': missing, 'tokls': tokls}))",
 ].join("\n");
 
 export type CheckOutcome =
-  | { ok: true; version: string; executable: string }
-  | { ok: false; problem: "not-found" | "too-old" | "missing" | "broken"; detail: string; missing?: string[] };
+  | { ok: true; version: string; executable: string; tokls?: string }
+  | { ok: false; problem: "not-found" | "too-old" | "missing" | "incompatible" | "broken"; detail: string; missing?: string[] };
+
+/**
+ * Whether the tokls found speaks this extension's protocol: the same major.minor version as the
+ * extension (whose .vsix carries that wheel). An unknown version (a source checkout without
+ * metadata) is given the benefit of the doubt.
+ */
+export function compatible(found: string | undefined | null, expected: string): boolean {
+  if (!found) return true;
+  const mm = (v: string) => v.split(/[.+-]/).slice(0, 2).join(".");
+  return mm(found) === mm(expected);
+}
 
 export const MIN_PYTHON: readonly [number, number] = [3, 10];
 
 /** Interpret the check script's run: `error` is the spawn error code (e.g. `ENOENT`), if any. */
-export function parseCheck(stdout: string, error?: { code?: string | number; message?: string }): CheckOutcome {
+export function parseCheck(stdout: string, error?: { code?: string | number; message?: string }, expected?: string): CheckOutcome {
   if (error && (error.code === "ENOENT" || error.code === "EACCES")) {
     return { ok: false, problem: "not-found", detail: error.code === "ENOENT" ? "not found" : "not executable" };
   }
   const line = stdout.trim().split(/\r?\n/).pop() ?? "";
-  let info: { version?: number[]; executable?: string; missing?: string[] };
+  let info: { version?: number[]; executable?: string; missing?: string[]; tokls?: string | null };
   try {
     info = JSON.parse(line) as typeof info;
   } catch {
@@ -82,7 +98,10 @@ export function parseCheck(stdout: string, error?: { code?: string | number; mes
   if (info.missing && info.missing.length > 0) {
     return { ok: false, problem: "missing", detail: `missing ${info.missing.join(", ")}`, missing: info.missing };
   }
-  return { ok: true, version, executable: info.executable ?? "" };
+  if (expected && !compatible(info.tokls, expected)) {
+    return { ok: false, problem: "incompatible", detail: `tokls ${info.tokls}, this extension needs ${expected.split(".").slice(0, 2).join(".")}.x` };
+  }
+  return { ok: true, version, executable: info.executable ?? "", ...(info.tokls ? { tokls: info.tokls } : {}) };
 }
 
 /** The command a user runs to give this interpreter the Python side of tokls. */
@@ -99,15 +118,25 @@ export function explainFailure(interp: Interpreter, outcome: Exclude<CheckOutcom
     case "too-old":
       return `tokls cannot start: ${who} is ${outcome.detail}; the server needs Python ${MIN_PYTHON.join(".")} or newer. Select another interpreter.`;
     case "missing":
-      return `tokls cannot start: ${who} does not have the tokls server installed (${outcome.detail}). Install it with: ${installCommand(interp.command)} — or select an interpreter that has it.`;
+      return interp.source === "setting"
+        ? `tokls cannot start: ${who} does not have the tokls server installed (${outcome.detail}). Install it with: ${installCommand(interp.command)} — or select an interpreter that has it.`
+        : `tokls cannot start: ${who} does not have the tokls server installed (${outcome.detail}). Install tokls sets it up in its own virtual environment; or select an interpreter that has it.`;
+    case "incompatible":
+      return interp.source === "setting"
+        ? `tokls cannot start: ${who} has an incompatible tokls (${outcome.detail}). Upgrade it with: ${installCommand(interp.command)} — or select another interpreter.`
+        : `tokls cannot start: ${who} has an incompatible tokls (${outcome.detail}). Install tokls sets up the matching version in its own virtual environment; or select another interpreter.`;
     case "broken":
       return `tokls cannot start: ${who} failed to run (${firstLine(outcome.detail)}). Select another Python interpreter.`;
   }
 }
 
 function describe(interp: Interpreter): string {
-  const from =
-    interp.source === "setting" ? "from tokls.interpreter" : interp.source === "python-extension" ? "selected in the Python extension" : "on PATH";
+  const from = {
+    setting: "from tokls.interpreter",
+    "python-extension": "selected in the Python extension",
+    default: "on PATH",
+    installed: "set up by Install tokls",
+  }[interp.source];
   return `"${interp.command}" (${from})`;
 }
 

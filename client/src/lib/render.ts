@@ -39,10 +39,10 @@ export function renderClassification(view: ClassificationView, ctx: PageContext)
     .map((s, i) => {
       rules.push(`#bar-${i}{width:${pct(s.score)}}`);
       const top = s.label === view.label ? " top" : "";
-      return `<div class="bar-row${top}" role="listitem" aria-label="${escapeHtml(s.label)} ${formatPercent(s.score)}">
+      return `<div class="bar-row${top}" role="listitem" aria-label="${escapeHtml(s.label)} ${s.count !== undefined ? `${s.count}` : formatPercent(s.score)}">
   <span class="bar-label">${escapeHtml(s.label)}</span>
   <span class="bar-track"><span class="bar-fill ${colorOf(s.label)}" id="bar-${i}"></span></span>
-  <span class="bar-value">${formatPercent(s.score)}</span>
+  <span class="bar-value">${s.count !== undefined ? String(s.count) : formatPercent(s.score)}</span>
 </div>`;
     })
     .join("\n");
@@ -80,6 +80,7 @@ ${body}
   <div class="eyebrow">tokls · ${escapeHtml(view.heading)}</div>
   <h1><span class="chip big ${colorOf(view.label)}" id="top-label">${escapeHtml(view.label)}</span><span class="top-score">${escapeHtml(view.headline)}</span></h1>
   <p class="source">${escapeHtml(view.source)}</p>
+  ${view.quote !== undefined ? `<blockquote class="quote" id="quote">${escapeHtml(view.quote)}</blockquote>` : ""}
 </header>
 <section>
   <h2>Labels <span class="caption">${escapeHtml(view.barsCaption)}</span></h2>
@@ -151,13 +152,14 @@ ${SCRIPT}
 const STYLE = `
 :root { color-scheme: light dark; }
 body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); background: var(--vscode-editor-background); margin: 0; }
-main { padding: 18px 24px 32px; max-width: 980px; }
+main { padding: 14px 24px 28px; max-width: 1280px; }
 .eyebrow { text-transform: uppercase; letter-spacing: .08em; font-size: 11px; color: var(--vscode-descriptionForeground); }
 h1 { font-size: 22px; font-weight: 600; margin: 6px 0 2px; display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
 h2 { font-size: 13px; font-weight: 600; margin: 22px 0 8px; text-transform: uppercase; letter-spacing: .05em; color: var(--vscode-descriptionForeground); }
 h2 .caption, h2 .count { text-transform: none; letter-spacing: 0; font-weight: 400; margin-left: 6px; }
 .top-score { font-variant-numeric: tabular-nums; color: var(--vscode-descriptionForeground); font-weight: 400; }
 .source { margin: 2px 0 0; color: var(--vscode-descriptionForeground); }
+.quote { margin: 10px 0 0; padding: 6px 12px; border-left: 3px solid var(--vscode-textBlockQuote-border, rgba(128,128,128,.5)); background: var(--vscode-textBlockQuote-background, rgba(128,128,128,.08)); font-style: italic; white-space: pre-wrap; overflow-wrap: anywhere; }
 .hint { color: var(--vscode-descriptionForeground); margin: 4px 0 10px; }
 .c-pos { --c: var(--vscode-charts-green, #388a34); }
 .c-neg { --c: var(--vscode-charts-red, #e51400); }

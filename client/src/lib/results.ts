@@ -14,6 +14,8 @@ export interface LspRange {
 export interface Score {
   label: string;
   score: number;
+  /** Per-line results: how many rows this label won (the bar is count / rows). */
+  count?: number;
 }
 
 export interface ClassifyResult {
@@ -74,6 +76,8 @@ export interface ClassificationView {
   headline: string;
   /** Bars, highest first. */
   scores: Score[];
+  /** An excerpt of the classified text, when it is one text (not per line). */
+  quote?: string;
   barsCaption: string;
   facts: [string, string][];
   rowsTitle?: string;
@@ -119,9 +123,22 @@ export function excerpt(text: string, max = 160): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** What the scores mean, in plain words. */
+export function scoresInWords(multiLabel: boolean): string {
+  return multiLabel ? "each label scored on its own (several can be high)" : "one label per text; the probabilities add up to 100%";
+}
+
+/** An excerpt for the panel's quote: whitespace collapsed, the start and the end kept. */
+export function quoteOf(text: string, max = 280): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  if (flat.length <= max) return flat;
+  const head = Math.floor(max * 0.7);
+  return `${flat.slice(0, head)} … ${flat.slice(flat.length - (max - head - 3))}`;
+}
+
 export function classifyView(
   result: ClassifyResult,
-  ctx: { source: string; heading?: string; textOf: (range: LspRange) => string },
+  ctx: { source: string; heading?: string; textOf: (range: LspRange) => string; text?: string },
 ): ClassificationView {
   const windows = result.windows ?? [];
   const facts: [string, string][] = [
@@ -133,7 +150,7 @@ export function classifyView(
   } else if (windows.length > 1) {
     facts.push(["Long text", `${windows.length} windows, ${result.aggregation ?? "mean"} of their scores`]);
   }
-  facts.push(["Scores", result.multiLabel ? "multi-label (sigmoid, each 0–1)" : "single-label (softmax, sum to 1)"]);
+  facts.push(["Scores", scoresInWords(result.multiLabel)]);
   const showRows = windows.length > 1;
   return {
     kind: "classify",
@@ -145,6 +162,7 @@ export function classifyView(
     score: result.score,
     headline: formatPercent(result.score),
     scores: byScore(result.scores),
+    quote: ctx.text !== undefined ? quoteOf(ctx.text) : undefined,
     barsCaption: windows.length > 1 ? `${result.aggregation ?? "mean"} over ${windows.length} windows` : "probability",
     facts,
     rowsTitle: showRows ? "Windows" : undefined,
@@ -162,20 +180,22 @@ export function classifyLinesView(
 ): ClassificationView {
   const unit = ctx.unit ?? "line";
   const rows = result.rows ?? [];
-  // Mean probability of each label over the rows, and how many rows each label won.
-  const sums = new Map<string, number>();
+  // How many rows each label won; every label the model has is listed, also those that won none.
   const wins = new Map<string, number>();
+  const sums = new Map<string, number>();
   for (const row of rows) {
-    for (const s of row.scores) sums.set(s.label, (sums.get(s.label) ?? 0) + s.score);
+    for (const s of row.scores) {
+      if (!wins.has(s.label)) wins.set(s.label, 0);
+      sums.set(s.label, (sums.get(s.label) ?? 0) + s.score);
+    }
     wins.set(row.label, (wins.get(row.label) ?? 0) + 1);
   }
-  const scores = byScore([...sums].map(([label, total]) => ({ label, score: rows.length ? total / rows.length : 0 })));
-  const mean = new Map(scores.map((s) => [s.label, s.score]));
-  // The headline label is the one that won most rows (ties: the higher mean probability).
-  const ranked = [...wins].sort((a, b) => b[1] - a[1] || (mean.get(b[0]) ?? 0) - (mean.get(a[0]) ?? 0));
-  const top = ranked.length ? { label: ranked[0][0], score: mean.get(ranked[0][0]) ?? 0, won: ranked[0][1] } : { label: "—", score: 0, won: 0 };
+  // Most rows first; ties: the higher total probability, then the name.
+  const ranked = [...wins].sort((a, b) => b[1] - a[1] || (sums.get(b[0]) ?? 0) - (sums.get(a[0]) ?? 0) || a[0].localeCompare(b[0]));
+  const scores: Score[] = ranked.map(([label, n]) => ({ label, count: n, score: rows.length ? n / rows.length : 0 }));
+  const top = ranked.length ? { label: ranked[0][0], won: ranked[0][1] } : { label: "—", won: 0 };
   const plural = (n: number) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  const tally = ranked.map(([label, n]) => `${label} ${n}`).join(" · ");
+  const tally = ranked.filter(([, n]) => n > 0).map(([label, n]) => `${label} ${n}`).join(" · ");
   return {
     kind: "lines",
     heading: unit === "line" ? "Classify Each Line" : "Classify Each Paragraph",
@@ -183,15 +203,15 @@ export function classifyLinesView(
     model: result.model,
     multiLabel: result.multiLabel,
     label: top.label,
-    score: top.score,
+    score: rows.length ? top.won / rows.length : 0,
     headline: `${top.won} of ${plural(rows.length)}`,
     scores,
-    barsCaption: `mean probability over ${plural(rows.length)}`,
+    barsCaption: `${unit}s per label (the label each ${unit} scored highest)`,
     facts: [
       ["Model", result.model],
       [unit === "line" ? "Lines" : "Paragraphs", rows.length.toLocaleString("en-US")],
-      ["Top label per " + unit, tally || "—"],
       ["Tokens", rows.reduce((a, r) => a + (r.tokens ?? 0), 0).toLocaleString("en-US")],
+      ["Scores", scoresInWords(result.multiLabel)],
     ],
     rowsTitle: unit === "line" ? "Lines" : "Paragraphs",
     rows: rows.map((r, i) => ({ where: lineSpan(r.range), text: excerpt(r.text), label: r.label, score: r.score, tokens: r.tokens, target: i })),

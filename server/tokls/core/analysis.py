@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from .chunking import Chunked
+from .pieces import decode_piece, is_byte_level
 from .tokenizers import LoadedTokenizer
 
 __all__ = ["LINE_BREAK", "line_starts", "count_message", "truncation_message", "budget_message", "format_cost",
@@ -46,6 +47,7 @@ class Truncation:
 
     offset: int  #: first character (code point, from the document start) the model does not see
     dropped_tokens: int  #: tokens past the limit
+    token_end: int = -1  #: end of the first dropped token (code point from the document start)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class TokenInfo:
     unknown: bool
     truncated: bool  #: lies past the truncation point
     word: tuple[str, ...]  #: pieces of the whole word it belongs to
+    decoded: str  #: the text the piece stands for (byte-level ``ĠâĢĶ`` → `` —``); else the piece
+    partial: bool  #: the piece holds only part of a multi-byte character (``decoded`` shows ``\\xNN``)
 
 
 def format_cost(usd: float) -> str:
@@ -191,6 +195,7 @@ class DocumentTokens:
         self.segment = segment
         self.max_length = max_length if max_length is not None else tok.max_length
         self._text = text
+        self._byte_level = is_byte_level(tok.tokenizer)
         self._doc: Chunked | None = Chunked.encode(tok, text) if segment == "document" else None
         self._cache: dict[str, Chunked] = {}
         self._segments: list[tuple[int, int, Chunked]] | None = None
@@ -243,8 +248,8 @@ class DocumentTokens:
                 total = enc.total + self.tok.num_special
                 trunc = None
                 if keep is not None and enc.total > keep:
-                    _, (s, _e) = enc.token(keep)
-                    trunc = Truncation(offset=a + s, dropped_tokens=enc.total - keep)
+                    _, (s, e) = enc.token(keep)
+                    trunc = Truncation(offset=a + s, dropped_tokens=enc.total - keep, token_end=a + e)
                 segments.append(Segment(i, a, b, total, trunc))
             self._analysis = Analysis(self.tok.name, self.max_length, self.segment, tuple(segments),
                                       self.tok.context_window, self.tok.input_cost_per_token)
@@ -285,11 +290,14 @@ class DocumentTokens:
             while hi + 1 < len(words) and words[hi + 1] == w:
                 hi += 1
             word = tuple(view.pieces[lo:hi + 1])
+        piece = view.pieces[local]
+        special = bool(view.special[local])
+        decoded, partial = (piece, False) if special else decode_piece(piece, self._byte_level)
         return TokenInfo(
-            index=index + len(self.tok.prefix_ids), id=token_id, piece=view.pieces[local],
+            index=index + len(self.tok.prefix_ids), id=token_id, piece=piece,
             text=self._text[base + s:base + t], start=base + s, end=base + t, segment=seg,
-            special=bool(view.special[local]), unknown=token_id == self.tok.unk_id,
-            truncated=keep is not None and index >= keep, word=word,
+            special=special, unknown=token_id == self.tok.unk_id,
+            truncated=keep is not None and index >= keep, word=word, decoded=decoded, partial=partial,
         )
 
     def tokens_at(self, offset: int) -> list[TokenInfo]:

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 from .analysis import Analysis, DocumentTokens, Segment, TokenInfo, Truncation, segment_spans
 from .chat import ChatRenderer, plain_chat
+from .pieces import decode_piece, is_byte_level
 from .records import FieldSpec, Input, dataset_kind, encode_inputs, extract
 from .textmap import MapBuilder, OffsetMap, decode_csv_field, decode_json_string, json_string_spans, scan_csv
 from .tokenizers import LoadedTokenizer
@@ -107,6 +108,7 @@ class RecordTokens:
         self._analysis: RecordAnalysis | None = None
         self.encoded = 0  #: records encoded so far (an edit adds only those it changed)
         self.fields: tuple[str, ...] = ()  #: the ``dataset.fields`` setting it was made for
+        self._byte_level = is_byte_level(tok.tokenizer)
 
     @property
     def text(self) -> str:
@@ -219,8 +221,9 @@ class RecordTokens:
                 if cuts:
                     maps = self._maps(r)
                     k = 0 if kept[0] < counts[0] else 1
-                    s = r.encoding.offsets[cuts[0]][0]
-                    trunc = Truncation(offset=a + maps[k].to_doc(s), dropped_tokens=total - self.max_length)
+                    s, e = r.encoding.offsets[cuts[0]]
+                    trunc = Truncation(offset=a + maps[k].to_doc(s), dropped_tokens=total - self.max_length,
+                                       token_end=a + maps[k].to_doc(e))
                 segments.append(Segment(len(segments), a, b, total, trunc))
                 ends.append(b)
             self._analysis = RecordAnalysis(self.tok.name, self.max_length, "record", tuple(segments),
@@ -250,9 +253,11 @@ class RecordTokens:
         w = words[i]
         word = (enc.tokens[i],) if w is None else tuple(
             p for p, ww, ss in zip(enc.tokens, words, seqs) if ww == w and ss == k)
+        special = bool(enc.special_tokens_mask[i])
+        decoded, partial = (enc.tokens[i], False) if special else decode_piece(enc.tokens[i], self._byte_level)
         return TokenInfo(index=i, id=enc.ids[i], piece=enc.tokens[i], text=self._text[start:end], start=start,
-                         end=end, segment=seg, special=bool(enc.special_tokens_mask[i]),
-                         unknown=enc.ids[i] == self.tok.unk_id, truncated=truncated, word=word)
+                         end=end, segment=seg, special=special, unknown=enc.ids[i] == self.tok.unk_id,
+                         truncated=truncated, word=word, decoded=decoded, partial=partial)
 
     def over_budget(self, warn_at: float | None) -> list[tuple[Segment, int]]:
         """Records past ``warn_at`` of the limit but not truncated, each with the document offset of

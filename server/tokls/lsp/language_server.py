@@ -16,10 +16,13 @@ The server owns the lifecycle and text-sync methods and calls the hooks of its f
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fnmatch
 import inspect
+import json
 import logging
 import os
+import re
 from typing import Any, Callable, Iterable, TypeVar
 
 from lsprotocol import types
@@ -35,6 +38,19 @@ from .model_work import ModelThread
 from .token_store import TokenStore, TooLarge
 
 log = logging.getLogger("tokls")
+
+
+def _settings_line(settings: Any, prefix: str = "") -> str:
+    """``model=bert-base-uncased maxLength=null severity.truncation=warning …`` for the log."""
+    parts = []
+    for f in dataclasses.fields(settings):
+        key = prefix + re.sub(r"_([a-z])", lambda m: m.group(1).upper(), f.name)
+        value = getattr(settings, f.name)
+        if dataclasses.is_dataclass(value):
+            parts.append(_settings_line(value, key + "."))
+        else:
+            parts.append(f"{key}={value if isinstance(value, str) else json.dumps(value)}")
+    return " ".join(parts)
 T = TypeVar("T")
 
 
@@ -142,7 +158,7 @@ class ToklsServer(LanguageServer):
         self._shown.clear()
         for problem in problems:
             self.show_once(problem)
-        log.info("settings: %s", settings)
+        log.info("settings: %s", _settings_line(settings))
         if settings != old:
             for feature in self.features:
                 feature.settings_changed(old, settings)

@@ -17,10 +17,15 @@ log = logging.getLogger("tokls")
 
 
 class _ClientLogHandler(logging.Handler):
-    """Forward log records to the client (window/logMessage) from any thread."""
+    """Forward log records to the client (window/logMessage) from any thread.
 
-    _LEVELS = {logging.ERROR: types.MessageType.Error, logging.WARNING: types.MessageType.Warning,
-               logging.INFO: types.MessageType.Info}
+    The level travels as the message type, and the client's log adds its own timestamp: the text
+    is the message alone (prefixed by the logger's name when it is not ``tokls`` itself).
+    """
+
+    _LEVELS = {logging.CRITICAL: types.MessageType.Error, logging.ERROR: types.MessageType.Error,
+               logging.WARNING: types.MessageType.Warning, logging.INFO: types.MessageType.Info,
+               logging.DEBUG: types.MessageType.Debug}
 
     def __init__(self, server: ToklsServer) -> None:
         super().__init__(logging.INFO)
@@ -30,19 +35,34 @@ class _ClientLogHandler(logging.Handler):
         loop = self.server.loop
         if loop is None or loop.is_closed() or not self.server.initialized:
             return
-        params = types.LogMessageParams(type=self._LEVELS.get(record.levelno, types.MessageType.Log),
-                                        message=self.format(record))
+        text = self.format(record)
+        if record.name != log.name:
+            text = f"{record.name}: {text}"
+        params = types.LogMessageParams(type=self._LEVELS.get(record.levelno, types.MessageType.Log), message=text)
         try:
             loop.call_soon_threadsafe(self.server.window_log_message, params)
         except RuntimeError:  # loop closing
             pass
 
 
+class _HarmlessAsDebug(logging.Filter):
+    """pygls warns when a ``$/cancelRequest`` names a request that already finished: the normal
+    race of a client cancelling a hover or a command that has just been answered. Not a problem
+    worth a warning: it is logged at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and str(record.msg).startswith("Cancel notification for unknown"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
 def create_server() -> ToklsServer:
     server = ToklsServer(FEATURES)
     handler = _ClientLogHandler(server)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter("%(message)s"))
     log.addHandler(handler)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_HarmlessAsDebug())
     log.setLevel(logging.INFO)
     # Everything imported so far (pygls, lsprotocol, cattrs, numpy: ~60k objects) lives as long
     # as the process: keep it out of the cyclic GC, whose full collections otherwise scan it

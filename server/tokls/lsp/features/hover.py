@@ -42,6 +42,6 @@ class Hover(Feature):
         tokens, analysis, prefix, suffix = found
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
-                                         value=hover_markdown(tokens, analysis, prefix, suffix)),
+                                         value=hover_markdown(tokens, analysis, prefix, suffix, doc)),
             range=doc.range_of(min(t.start for t in tokens), max(t.end for t in tokens)),
         )
