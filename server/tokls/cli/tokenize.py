@@ -14,7 +14,7 @@ from ._io import load_tokenizer, positive, read_text
 def register(subparsers) -> None:
     model = Settings().model
     p = subparsers.add_parser("tokenize", help="print every token of a file (or - for stdin)")
-    p.add_argument("file", metavar="FILE|-")
+    p.add_argument("file", metavar="FILE|-", help="a text file, or - to read standard input")
     p.add_argument("--model", default=model, help=f"tokenizer (default: {model})")
     p.add_argument("--max-length", type=positive, help="override the model's maximum sequence length")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
