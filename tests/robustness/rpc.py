@@ -85,8 +85,11 @@ class RpcClient:
     def _drain_stderr(self) -> None:
         err = self.proc.stderr
         assert err is not None
-        for chunk in iter(lambda: err.read(4096), b""):
-            self.stderr = (self.stderr + chunk)[-200_000:]
+        try:
+            for chunk in iter(lambda: err.read(4096), b""):
+                self.stderr = (self.stderr + chunk)[-200_000:]
+        except (ValueError, OSError):  # closed by close() while reading
+            pass
 
     def wait_for(self, pred: Callable[[dict], bool], timeout: float, start: int = 0) -> dict | None:
         """The first message (from index ``start``) matching ``pred``; None on timeout or EOF."""
