@@ -78,8 +78,14 @@ CHOICES = "'off', 'hint', 'information', 'warning', 'error'"
     ({"severity": {"truncation": 2}},
      f"tokls.severity.truncation = 2 is invalid: expected one of {CHOICES}; using 'warning'."),
     ({"severity": "error"}, "tokls.severity must be an object, got str; using defaults."),
-    ({"debounceMs": -1}, "tokls.debounceMs = -1 is invalid: expected an integer ≥ 0; using 150."),
-    ({"debounceMs": None}, "tokls.debounceMs = None is invalid: expected an integer ≥ 0; using 150."),
+    ({"debounceMs": -1}, "tokls.debounceMs = -1 is invalid: expected an integer ≥ 0 and ≤ 10000; using 150."),
+    ({"debounceMs": None}, "tokls.debounceMs = None is invalid: expected an integer ≥ 0 and ≤ 10000; using 150."),
+    ({"debounceMs": 10 ** 12},
+     "tokls.debounceMs = 1000000000000 is invalid: expected an integer ≥ 0 and ≤ 10000; using 150."),
+    ({"debounceMs": float("inf")}, "tokls.debounceMs = inf is invalid: expected an integer ≥ 0 and ≤ 10000; using 150."),
+    ({"maxLength": float("nan")}, "tokls.maxLength = nan is invalid: expected an integer ≥ 1 or null; using None."),
+    ({"model": "m" * 5000}, "tokls.model = 'mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm… (5,002 characters) "
+                            "is invalid: expected a string of at most 1,000 characters; using 'bert-base-uncased'."),
     ({"maxDocumentSize": 0}, "tokls.maxDocumentSize = 0 is invalid: expected an integer ≥ 1; using 5000000."),
     ({"exclude": [1]}, "tokls.exclude = [1] is invalid: expected a list of glob patterns; using ()."),
     ({"exclude": {"a": 1}}, "tokls.exclude = {'a': 1} is invalid: expected a list of glob patterns; using ()."),
@@ -142,6 +148,7 @@ def test_package_json_declares_every_setting_with_its_default_choices_and_minimu
         assert prop["default"] == _json(leaf.default), key
         assert prop.get("enum") == (list(leaf.choices) if leaf.choices else None), key
         assert prop.get("minimum") == leaf.minimum, key
+        assert prop.get("maximum") == leaf.maximum, key
         types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
         assert ("null" in types) == leaf.nullable, key
 
@@ -178,3 +185,5 @@ def test_protocol_doc_table_has_the_same_defaults_and_choices():
             assert re.findall(r'"([^"]+)"', kind) == list(leaf.choices), key
         if leaf.minimum is not None:
             assert f"integer ≥ {leaf.minimum}" in kind and ("or null" in kind) == leaf.nullable, key
+        if leaf.maximum is not None:
+            assert f"≤ {leaf.maximum}" in kind, key

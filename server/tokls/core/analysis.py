@@ -73,21 +73,41 @@ class Analysis:
         return max(self.segments, key=lambda s: s.tokens, default=None)
 
 
+#: the most characters of a token's text a :class:`TokenInfo` carries (a longer one is elided)
+TEXT_CHARS = 200
+#: the most pieces of a word a :class:`TokenInfo` carries (a longer word is elided)
+WORD_PIECES = 16
+ELLIPSIS = "…"
+
+
+def _elide(text: str, limit: int = TEXT_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return text[:half] + ELLIPSIS + text[len(text) - (limit - 1 - half):]
+
+
 @dataclass(frozen=True)
 class TokenInfo:
-    """One token as the model sees it."""
+    """One token as the model sees it.
+
+    Bounded, whatever the text: ``text`` holds at most :data:`TEXT_CHARS` characters and ``word``
+    at most :data:`WORD_PIECES` pieces, the middle replaced by ``"…"`` when cut (``end - start``
+    and ``word_tokens`` give the real sizes).
+    """
 
     index: int  #: position in the model input, special tokens counted
     id: int
     piece: str  #: vocabulary entry (``##izer``, ``Ġworld``)
-    text: str  #: the characters it covers
+    text: str  #: the characters it covers (elided in the middle beyond TEXT_CHARS)
     start: int
     end: int
     segment: int
     special: bool
     unknown: bool
     truncated: bool  #: lies past the truncation point
-    word: tuple[str, ...]  #: pieces of the whole word it belongs to
+    word: tuple[str, ...]  #: pieces of the word it belongs to (elided in the middle beyond WORD_PIECES)
+    word_tokens: int = 1  #: how many tokens that word has
 
 
 def count_message(analysis: Analysis, line_of: Callable[[int], int]) -> str:
@@ -234,22 +254,18 @@ class DocumentTokens:
         s, t = view.offsets[local]
         index = enc.cumulative[chunk] + local
         keep = self._limit_content()
-        words = view.words
-        w = words[local]
-        if w is None:
-            word = (view.pieces[local],)
+        lo, hi = view.word_run(local)
+        pieces = view.pieces
+        if hi - lo <= WORD_PIECES:
+            word = tuple(pieces[lo:hi])
         else:
-            lo = hi = local
-            while lo > 0 and words[lo - 1] == w:
-                lo -= 1
-            while hi + 1 < len(words) and words[hi + 1] == w:
-                hi += 1
-            word = tuple(view.pieces[lo:hi + 1])
+            head = WORD_PIECES // 2
+            word = (*pieces[lo:lo + head], ELLIPSIS, *pieces[hi - (WORD_PIECES - head - 1):hi])
         return TokenInfo(
-            index=index + len(self.tok.prefix_ids), id=token_id, piece=view.pieces[local],
-            text=self._text[base + s:base + t], start=base + s, end=base + t, segment=seg,
+            index=index + len(self.tok.prefix_ids), id=token_id, piece=_elide(view.pieces[local]),
+            text=_elide(self._text[base + s:base + t]), start=base + s, end=base + t, segment=seg,
             special=bool(view.special[local]), unknown=token_id == self.tok.unk_id,
-            truncated=keep is not None and index >= keep, word=word,
+            truncated=keep is not None and index >= keep, word=word, word_tokens=hi - lo,
         )
 
     def tokens_at(self, offset: int) -> list[TokenInfo]:
