@@ -25,7 +25,7 @@ def _json(value):
 
 def test_the_wire_keys():
     assert list(LEAVES) == ["model", "maxLength", "segment", "severity.tokenCount", "severity.truncation",
-                            "debounceMs", "maxDocumentSize", "exclude", "classifier.model", "classifier.longText",
+                            "debounceMs", "maxDocumentSize", "maxDocumentTokens", "exclude", "classifier.model", "classifier.longText",
                             "classifier.stride", "classifier.batchSize", "classifier.device"]
 
 
@@ -37,10 +37,12 @@ def test_empty_and_unknown_keys_give_the_defaults(raw):
 
 FULL = {
     "model": " gpt2 ", "maxLength": 256.0, "segment": " Paragraph", "debounceMs": 0, "maxDocumentSize": 10,
+    "maxDocumentTokens": 20,
     "exclude": "**/CHANGELOG.md", "severity": {"tokenCount": "OFF", "truncation": "error"},
     "classifier": {"model": "./models/toxic", "longText": "truncate", "stride": 0, "batchSize": 4, "device": "cpu"},
 }
 PARSED = Settings(model="gpt2", max_length=256, segment="paragraph", debounce_ms=0, max_document_size=10,
+                  max_document_tokens=20,
                   exclude=("**/CHANGELOG.md",), severity=SeveritySettings(token_count="off", truncation="error"),
                   classifier=ClassifierSettings(model="./models/toxic", long_text="truncate", stride=0,
                                                 batch_size=4, device="cpu"))

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.tokenizers import LoadedTokenizer
 
-__all__ = ["CliError", "MAX_INPUT_BYTES", "file_error", "read_text", "iter_files", "line_col", "load_tokenizer", "positive",
-           "non_negative"]
+__all__ = ["CliError", "MAX_INPUT_BYTES", "file_error", "read_text", "iter_files", "line_col", "load_tokenizer",
+           "positive", "non_negative"]
 
 _SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", "dist", "build"}
 

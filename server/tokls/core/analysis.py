@@ -166,13 +166,16 @@ class DocumentTokens:
     with paragraphs or lines every segment is encoded once per distinct text and reused.
     """
 
-    def __init__(self, tok: LoadedTokenizer, text: str, segment: str = "document", max_length: int | None = None):
+    def __init__(self, tok: LoadedTokenizer, text: str, segment: str = "document", max_length: int | None = None,
+                 max_tokens: int | None = None):
+        """``max_tokens``: encoding the document stops with :class:`~.chunking.TooManyTokens` past it."""
         _check_segment(segment)
         self.tok = tok
         self.segment = segment
         self.max_length = max_length if max_length is not None else tok.max_length
+        self.max_tokens = max_tokens
         self._text = text
-        self._doc: Chunked | None = Chunked.encode(tok, text) if segment == "document" else None
+        self._doc: Chunked | None = Chunked.encode(tok, text, max_tokens) if segment == "document" else None
         self._cache: dict[str, Chunked] = {}
         self._segments: list[tuple[int, int, Chunked]] | None = None
         self._segment_starts: list[int] | None = None
@@ -205,7 +208,7 @@ class DocumentTokens:
             spans = segment_spans(self._text, self.segment)
             texts = [self._text[a:b] for a, b in spans]
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-            fresh = dict(zip(missing, Chunked.encode_many(self.tok, missing))) if missing else {}
+            fresh = dict(zip(missing, Chunked.encode_many(self.tok, missing, self.max_tokens))) if missing else {}
             cache = {t: self._cache.get(t) or fresh[t] for t in texts}
             self._cache = cache
             self._segments = [(a, b, cache[t]) for (a, b), t in zip(spans, texts)]

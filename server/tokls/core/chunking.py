@@ -29,7 +29,7 @@ from tokenizers import Encoding
 from .cutpoints import CONTEXT, MAX_RUN, added_token_pattern, plan
 from .tokenizers import LoadedTokenizer
 
-__all__ = ["Chunked", "ChunkView", "tokenizable"]
+__all__ = ["Chunked", "ChunkView", "TooManyTokens", "tokenizable"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MEMO_SIZE = 32  # chunk encodings kept by their text, per document (periodic text has a few)
@@ -41,6 +41,17 @@ def tokenizable(text: str) -> str:
     if text.isascii() or not _SURROGATE.search(text):
         return text
     return _SURROGATE.sub("\ufffd", text)
+
+
+_BATCH = 256  # chunks encoded per batch when a token limit is given
+
+
+class TooManyTokens(Exception):
+    """Encoding stopped: the text has more tokens than the limit given (``tokens`` so far)."""
+
+    def __init__(self, tokens: int, limit: int) -> None:
+        super().__init__(f"more than {limit:,} tokens")
+        self.tokens, self.limit = tokens, limit
 
 
 _AVOID: dict[int, tuple[object, re.Pattern | None, int]] = {}
@@ -152,16 +163,26 @@ class Chunked:
     _views: dict[int, ChunkView] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def encode(cls, tok: LoadedTokenizer, text: str) -> Chunked:
-        return cls.encode_many(tok, [text])[0]
+    def encode(cls, tok: LoadedTokenizer, text: str, max_tokens: int | None = None) -> Chunked:
+        return cls.encode_many(tok, [text], max_tokens)[0]
 
     @classmethod
-    def encode_many(cls, tok: LoadedTokenizer, texts: Sequence[str]) -> list[Chunked]:
-        """Encode several texts with one parallel batch over all their chunks."""
+    def encode_many(cls, tok: LoadedTokenizer, texts: Sequence[str], max_tokens: int | None = None) -> list[Chunked]:
+        """Encode several texts with parallel batches over all their chunks; past ``max_tokens``
+        tokens in all, stop (before encoding the rest) with :class:`TooManyTokens`."""
         plans = [cls._plan(tok, t, 0, len(t)) for t in texts]
         flat = [t[a:b] for t, (bounds, _) in zip(texts, plans) for a, b in zip(bounds, bounds[1:])]
         memo: OrderedDict = OrderedDict()
-        encs = _encode(tok, flat, memo) if flat else []
+        if max_tokens is None:
+            encs = _encode(tok, flat, memo) if flat else []
+        else:
+            encs, total = [], 0
+            for k in range(0, len(flat), _BATCH):
+                batch = _encode(tok, flat[k:k + _BATCH], memo)
+                total += sum(len(e) for e in batch)
+                if total > max_tokens:
+                    raise TooManyTokens(total, max_tokens)
+                encs += batch
         out, k = [], 0
         for t, (bounds, forced) in zip(texts, plans):
             n = len(bounds) - 1

@@ -2,7 +2,7 @@
 
 An entry (a folder under ``<cache>/tokls/merged``) is written to a ``.merge-*`` temporary folder,
 its manifest last (:data:`MANIFEST_FILE`: every file's size and SHA-256), then renamed into place.
-:func:`valid_entry` checks an entry against its manifest; a bad one is :func:`discard`\ ed (renamed
+:func:`valid_entry` checks an entry against its manifest; a bad one is discarded (renamed
 away, then removed) and merged again by :mod:`.checkpoints`. :func:`clean_stale_temporaries`
 removes the temporaries of merges that were killed midway.
 """

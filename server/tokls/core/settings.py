@@ -65,6 +65,7 @@ class Settings:
     severity: SeveritySettings = field(default_factory=SeveritySettings)
     debounce_ms: int = _integer(150, 0, maximum=10_000)
     max_document_size: int = _integer(5_000_000, 1)
+    max_document_tokens: int = _integer(4_000_000, 1)
     exclude: tuple[str, ...] = ()
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
 

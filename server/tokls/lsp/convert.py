@@ -69,11 +69,12 @@ def truncation_diagnostics(analysis: Analysis, doc: Document, level: str) -> lis
     return out
 
 
-def too_large_diagnostic(characters: int, limit: int) -> types.Diagnostic:
+def too_large_diagnostic(characters: int, limit: int, reason: str | None = None) -> types.Diagnostic:
+    """``reason``: what is over which limit (default: the characters over tokls.maxDocumentSize)."""
+    reason = reason or f"{characters:,} characters > tokls.maxDocumentSize ({limit:,})"
     return types.Diagnostic(
         range=_START,
-        message=(f"Not tokenized: {characters:,} characters > tokls.maxDocumentSize "
-                 f"({limit:,}). Raise the setting to analyse this document."),
+        message=f"Not tokenized: {reason}. Raise the setting to analyse this document.",
         severity=types.DiagnosticSeverity.Information, code="too-large", source=SOURCE,
     )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from ..core.analysis import DocumentTokens
+from ..core.chunking import TooManyTokens
 from ..core.settings import Settings
 from ..core.tokenizers import DEFAULT_MODEL, LoadedTokenizer, TokenizerError, TokenizerRegistry
 from .document import Document
@@ -24,7 +25,12 @@ T = TypeVar("T")
 
 
 class TooLarge(Exception):
-    """The document is longer than ``tokls.maxDocumentSize``: it has no token state."""
+    """The document is longer than ``tokls.maxDocumentSize`` characters or has more than
+    ``tokls.maxDocumentTokens`` tokens: it has no token state. ``reason`` says which."""
+
+    def __init__(self, uri: str, reason: str) -> None:
+        super().__init__(uri)
+        self.uri, self.reason = uri, reason
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ class TokenStore:
         s = snap.settings
         if len(snap.text) > s.max_document_size:
             self._tokens.pop(snap.uri, None)
-            raise TooLarge(snap.uri)
+            raise TooLarge(snap.uri, f"{len(snap.text):,} characters > tokls.maxDocumentSize ({s.max_document_size:,})")
         tok, _problem = self.tokenizer(s.model)
         tokens = self._tokens.get(snap.uri)
         fresh = (tokens is None or snap.edits is None or tokens.tok is not tok or tokens.segment != s.segment
@@ -89,7 +95,16 @@ class TokenStore:
             if not fresh and tokens.text != snap.text:  # a memcmp: cheap insurance
                 log.error("token state of %s diverged from the editor's text; re-tokenizing", snap.uri)
                 fresh = True
-        if fresh:
-            tokens = DocumentTokens(tok, snap.text, s.segment, s.max_length)
-            self._tokens[snap.uri] = tokens
+        try:
+            if fresh:
+                self._tokens.pop(snap.uri, None)  # the old state's memory is free before the new one's
+                tokens = DocumentTokens(tok, snap.text, s.segment, s.max_length, s.max_document_tokens)
+                self._tokens[snap.uri] = tokens
+            total = tokens.analysis().tokens
+        except TooManyTokens as exc:
+            self._tokens.pop(snap.uri, None)
+            raise TooLarge(snap.uri, f"more than {exc.limit:,} tokens (tokls.maxDocumentTokens)") from None
+        if total > s.max_document_tokens:  # grown by edits
+            self._tokens.pop(snap.uri, None)
+            raise TooLarge(snap.uri, f"{total:,} tokens > tokls.maxDocumentTokens ({s.max_document_tokens:,})")
         return tokens

@@ -27,8 +27,8 @@ class TokenCommands(Feature):
         # A command's answer describes the text it was asked about, even if edited since.
         try:
             return await self.server.with_tokens(doc, fn, latest_only=False)
-        except TooLarge:
-            raise JsonRpcInvalidParams(f"{doc.uri} is larger than tokls.maxDocumentSize") from None
+        except TooLarge as exc:
+            raise JsonRpcInvalidParams(f"{doc.uri} is not tokenized: {exc.reason}") from None
 
     # The handlers take *args: pygls insists on exactly as many arguments as named parameters,
     # and the trailing ones are optional.
