@@ -5,6 +5,8 @@
 # first makes sure the test tools are installed there (scripts/install.sh dev).
 #   TOKLS_SKIP_VSCODE=1   skip the VS Code tier (it installs code-server and Chromium)
 #   extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not slow"`
+# The default selection includes every tier: core, LSP, editors, slow and the robustness campaign
+# (tests/robustness, marker `robustness`, each test bounded by timeouts; `-m robustness` runs it alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh dev

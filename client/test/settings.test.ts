@@ -18,6 +18,7 @@ test("defaults build the protocol's settings tree", () => {
     severity: { tokenCount: "information", truncation: "warning" },
     debounceMs: 150,
     maxDocumentSize: 5_000_000,
+    maxDocumentTokens: 4_000_000,
     exclude: [],
     classifier: { model: "sentiment", longText: "window", stride: 128, batchSize: 32, device: "auto" },
   });

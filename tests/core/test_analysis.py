@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from tokls.core.analysis import DocumentTokens, analyze, count_message, line_starts, segment_spans, truncation_message
+from tokls.core.analysis import DocumentTokens, analyze, line_starts, segment_spans
+from tokls.core.messages import count_message, truncation_message
 
 TEXTS = {
     "empty": "",

@@ -9,7 +9,8 @@ import pytest
 import tiktoken
 
 from tokls.cli import main
-from tokls.core.analysis import DocumentTokens, analyze, count_message, format_cost
+from tokls.core.analysis import DocumentTokens, analyze
+from tokls.core.messages import count_message, format_cost
 from tokls.core.catalogue import resolve
 from tokls.core.cutpoints import ANY, WORD, _PROBE, chunk_rule, cut_points, pipeline_spec
 from tokls.core.tokenizers import PRESETS, TokenizerNotFound, TokenizerRegistry, load_tokenizer

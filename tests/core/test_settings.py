@@ -25,9 +25,9 @@ def _json(value):
 
 def test_the_wire_keys():
     assert list(LEAVES) == ["model", "maxLength", "budget.warnAt", "segment", "severity.tokenCount", "severity.truncation",
-                            "debounceMs", "maxDocumentSize", "exclude", "classifier.model", "classifier.longText",
-                            "classifier.stride", "classifier.batchSize", "classifier.device", "dataset.fields",
-                            "showTokens", "inlayHints"]
+                            "debounceMs", "maxDocumentSize", "maxDocumentTokens", "exclude", "classifier.model",
+                            "classifier.longText", "classifier.stride", "classifier.batchSize", "classifier.device",
+                            "dataset.fields", "showTokens", "inlayHints"]
 
 
 @pytest.mark.parametrize("raw", [None, {}, {"tokls": {}},
@@ -38,10 +38,12 @@ def test_empty_and_unknown_keys_give_the_defaults(raw):
 
 FULL = {
     "model": " gpt2 ", "maxLength": 256.0, "segment": " Paragraph", "debounceMs": 0, "maxDocumentSize": 10,
+    "maxDocumentTokens": 20,
     "exclude": "**/CHANGELOG.md", "severity": {"tokenCount": "OFF", "truncation": "error"},
     "classifier": {"model": "./models/toxic", "longText": "truncate", "stride": 0, "batchSize": 4, "device": "cpu"},
 }
 PARSED = Settings(model="gpt2", max_length=256, segment="paragraph", debounce_ms=0, max_document_size=10,
+                  max_document_tokens=20,
                   exclude=("**/CHANGELOG.md",), severity=SeveritySettings(token_count="off", truncation="error"),
                   classifier=ClassifierSettings(model="./models/toxic", long_text="truncate", stride=0,
                                                 batch_size=4, device="cpu"))
@@ -79,8 +81,14 @@ CHOICES = "'off', 'hint', 'information', 'warning', 'error'"
     ({"severity": {"truncation": 2}},
      f"tokls.severity.truncation = 2 is invalid: expected one of {CHOICES}; using 'warning'."),
     ({"severity": "error"}, "tokls.severity must be an object, got str; using defaults."),
-    ({"debounceMs": -1}, "tokls.debounceMs = -1 is invalid: expected an integer ≥ 0; using 150."),
-    ({"debounceMs": None}, "tokls.debounceMs = None is invalid: expected an integer ≥ 0; using 150."),
+    ({"debounceMs": -1}, "tokls.debounceMs = -1 is invalid: expected an integer ≥ 0 and ≤ 10000; using 150."),
+    ({"debounceMs": None}, "tokls.debounceMs = None is invalid: expected an integer ≥ 0 and ≤ 10000; using 150."),
+    ({"debounceMs": 10 ** 12},
+     "tokls.debounceMs = 1000000000000 is invalid: expected an integer ≥ 0 and ≤ 10000; using 150."),
+    ({"debounceMs": float("inf")}, "tokls.debounceMs = inf is invalid: expected an integer ≥ 0 and ≤ 10000; using 150."),
+    ({"maxLength": float("nan")}, "tokls.maxLength = nan is invalid: expected an integer ≥ 1 or null; using None."),
+    ({"model": "m" * 5000}, "tokls.model = 'mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm… (5,002 characters) "
+                            "is invalid: expected a string of at most 1,000 characters; using 'bert-base-uncased'."),
     ({"maxDocumentSize": 0}, "tokls.maxDocumentSize = 0 is invalid: expected an integer ≥ 1; using 5000000."),
     ({"exclude": [1]}, "tokls.exclude = [1] is invalid: expected a list of glob patterns; using ()."),
     ({"exclude": {"a": 1}}, "tokls.exclude = {'a': 1} is invalid: expected a list of glob patterns; using ()."),
@@ -145,6 +153,7 @@ def test_package_json_declares_every_setting_with_its_default_choices_and_minimu
         assert prop["default"] == _json(leaf.default), key
         assert prop.get("enum") == (list(leaf.choices) if leaf.choices else None), key
         assert prop.get("minimum") == leaf.minimum, key
+        assert prop.get("maximum") == leaf.maximum, key
         types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
         assert ("null" in types) == leaf.nullable, key
 
@@ -179,8 +188,13 @@ def test_protocol_doc_table_has_the_same_defaults_and_choices():
         assert default == _json(leaf.default), key
         if leaf.choices:
             assert re.findall(r'"([^"]+)"', kind) == list(leaf.choices), key
+        if leaf.fraction:
+            assert f"number {leaf.minimum}–{leaf.maximum}" in kind and ("or null" in kind) == leaf.nullable, key
+            continue
         if leaf.minimum is not None:
             assert f"integer ≥ {leaf.minimum}" in kind and ("or null" in kind) == leaf.nullable, key
+        if leaf.maximum is not None:
+            assert f"≤ {leaf.maximum}" in kind, key
 
 
 @pytest.mark.parametrize("value, expected", [(0.5, 0.5), (1, 1.0), (0, 0.0), (None, None)])

@@ -10,7 +10,7 @@ import tiktoken
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tokls.core.analysis import format_cost
+from tokls.core.messages import format_cost
 from tokls.core.catalogue import resolve
 from tokls.core.tokenizers import load_tokenizer
 from tokls.core.vocab._tiktoken import read_tiktoken_ranks

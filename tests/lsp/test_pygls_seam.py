@@ -132,3 +132,31 @@ async def test_command_handler_sees_its_token_and_request_future():
 def test_request_future_outside_a_request_is_none():
     server, _ = _server(())
     assert request_future(server.protocol) is None
+
+
+async def test_lifecycle_errors_and_no_traceback_in_answers():
+    """ToklsProtocol.handle_message answers -32002 before initialize and -32600 after shutdown
+    (pygls serves the first and drops the second); _send_response strips pygls' traceback from
+    an internal error; dispatch_body answers undecodable params with -32602."""
+    from tokls.lsp._pygls import dispatch_body
+
+    server, wire = _server(())
+
+    @server.command("test.boom")
+    def boom(*args):
+        raise RuntimeError("boom")
+
+    hover = {"textDocument": {"uri": "file:///x.txt"}, "position": {"line": 0, "character": 0}}
+    _send(server, types.TEXT_DOCUMENT_HOVER, hover, msg_id="early")
+    assert wire.response("early")["error"]["code"] == -32002
+    await _initialize(server, wire)
+    _send(server, types.WORKSPACE_EXECUTE_COMMAND, {"command": "test.boom", "arguments": []}, msg_id="boom")
+    error = (await wait_until(lambda: wire.response("boom"), timeout=5))["error"]
+    assert error["code"] == -32603 and "boom" in error["message"] and "data" not in error
+    dispatch_body(server.protocol, json.dumps({"jsonrpc": "2.0", "id": "bad", "method": types.TEXT_DOCUMENT_HOVER,
+                                               "params": {"textDocument": 5}}).encode())
+    assert wire.response("bad")["error"]["code"] == -32602
+    _send(server, types.SHUTDOWN, None, msg_id="down")
+    await wait_until(lambda: wire.response("down"), timeout=5)
+    _send(server, types.TEXT_DOCUMENT_HOVER, hover, msg_id="late")
+    assert wire.response("late")["error"]["code"] == -32600

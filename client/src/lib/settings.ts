@@ -16,6 +16,7 @@ export interface ServerSettings {
   severity: { tokenCount: Severity; truncation: Severity };
   debounceMs: number;
   maxDocumentSize: number;
+  maxDocumentTokens: number;
   exclude: string[];
   classifier: {
     model: string;
@@ -39,6 +40,7 @@ export const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   "severity.truncation": "warning",
   debounceMs: 150,
   maxDocumentSize: 5_000_000,
+  maxDocumentTokens: 4_000_000,
   exclude: [],
   "classifier.model": "sentiment",
   "classifier.longText": "window",

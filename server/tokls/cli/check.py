@@ -37,7 +37,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core.analysis import DocumentTokens, count_message, line_starts, truncation_message
+    from ..core.analysis import DocumentTokens, line_starts
+    from ..core.messages import count_message, truncation_message
 
     tok = load_tokenizer(args.model)
     include = args.include or DEFAULT_INCLUDE

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ..core.settings import DEVICES, LONG_TEXT_MODES, ClassifierSettings
-from ._io import read_text
+from ._io import CliError, non_negative, positive, read_text
 
 __all__ = ["register", "run"]
 
@@ -36,10 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     p.add_argument("--long-text", choices=LONG_TEXT_MODES, default=defaults.long_text,
                    help="long texts: score sliding windows (default) or cut at the model's limit")
-    p.add_argument("--stride", type=int, default=defaults.stride,
+    p.add_argument("--stride", type=non_negative, default=defaults.stride,
                    help=f"tokens shared by consecutive windows (default {defaults.stride})")
-    p.add_argument("--max-length", type=int, default=None, help="window length in tokens (default: the model's)")
-    p.add_argument("--batch-size", type=int, default=defaults.batch_size,
+    p.add_argument("--max-length", type=positive, default=None, help="window length in tokens (default: the model's)")
+    p.add_argument("--batch-size", type=positive, default=defaults.batch_size,
                    help=f"inputs per forward pass (default {defaults.batch_size})")
     p.add_argument("--device", choices=DEVICES, default=defaults.device,
                    help=f"default {defaults.device} (auto: CUDA when present)")
@@ -48,12 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _read_input(args) -> str:
     if args.file is not None and args.text is not None:
-        raise SystemExit("tokls classify: give TEXT, --file or -, not several")
+        raise CliError("classify: give TEXT, --file or -, not several")
     if args.file is not None:
         return read_text(args.file)
     if args.text is None or args.text == "-":
         if args.text is None and sys.stdin.isatty():
-            raise SystemExit("tokls classify: give TEXT, --file F, or - to read standard input")
+            raise CliError("classify: give TEXT, --file F, or - to read standard input")
         return read_text(None)
     return args.text
 
@@ -70,7 +70,7 @@ def run(args) -> int:
         if args.lines or args.paragraphs:
             segments = split_segments(text, "paragraph" if args.paragraphs else "line")
             if not segments:
-                raise SystemExit("tokls classify: no non-blank lines to classify")
+                raise CliError("classify: no non-blank lines to classify")
             results = classifier.classify_many([s.text for s in segments], options)
             spans = [(s.start, s.end) for s in segments]
         else:

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     stderr.setLevel(getattr(logging, args.log_level.upper()))
     stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[stderr])
-    from ..lsp.server import create_server
+    from ..lsp.server import create_server, serve_stdio
 
     server = create_server()
     if args.tcp:
@@ -32,6 +32,5 @@ def run(args: argparse.Namespace) -> int:
         if not host or not port.isdigit():
             raise CliError(f"--tcp expects HOST:PORT, got {args.tcp!r}")
         server.start_tcp(host, int(port))
-    else:
-        server.start_io()
-    return 0
+        return 0
+    return serve_stdio(server)

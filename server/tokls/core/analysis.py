@@ -19,14 +19,13 @@ import bisect
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Iterator
 
 from .chunking import Chunked
 from .pieces import decode_piece, is_byte_level
 from .tokenizers import LoadedTokenizer
 
-__all__ = ["LINE_BREAK", "line_starts", "count_message", "truncation_message", "budget_message", "format_cost",
-           "SEGMENTS", "Truncation", "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze",
+__all__ = ["LINE_BREAK", "line_starts", "SEGMENTS", "Truncation", "Segment", "Analysis", "TokenInfo", "DocumentTokens", "analyze",
            "segment_spans", "SPECIAL", "UNKNOWN", "PAST_CUT"]
 
 #: what one model input is: the whole document, each paragraph, or each non-blank line
@@ -87,80 +86,43 @@ class Analysis:
         return max(self.segments, key=lambda s: s.tokens, default=None)
 
 
+#: the most characters of a token's text a :class:`TokenInfo` carries (a longer one is elided)
+TEXT_CHARS = 200
+#: the most pieces of a word a :class:`TokenInfo` carries (a longer word is elided)
+WORD_PIECES = 16
+ELLIPSIS = "…"
+
+
+def _elide(text: str, limit: int = TEXT_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return text[:half] + ELLIPSIS + text[len(text) - (limit - 1 - half):]
+
+
 @dataclass(frozen=True)
 class TokenInfo:
-    """One token as the model sees it."""
+    """One token as the model sees it.
+
+    Bounded, whatever the text: ``text`` holds at most :data:`TEXT_CHARS` characters and ``word``
+    at most :data:`WORD_PIECES` pieces, the middle replaced by ``"…"`` when cut (``end - start``
+    and ``word_tokens`` give the real sizes).
+    """
 
     index: int  #: position in the model input, special tokens counted
     id: int
     piece: str  #: vocabulary entry (``##izer``, ``Ġworld``)
-    text: str  #: the characters it covers
+    text: str  #: the characters it covers (elided in the middle beyond TEXT_CHARS)
     start: int
     end: int
     segment: int
     special: bool
     unknown: bool
     truncated: bool  #: lies past the truncation point
-    word: tuple[str, ...]  #: pieces of the whole word it belongs to
+    word: tuple[str, ...]  #: pieces of the word it belongs to (elided in the middle beyond WORD_PIECES)
     decoded: str  #: the text the piece stands for (byte-level ``ĠâĢĶ`` → `` —``); else the piece
     partial: bool  #: the piece holds only part of a multi-byte character (``decoded`` shows ``\\xNN``)
-
-
-def format_cost(usd: float) -> str:
-    """``$0.031``, ``$0.50``, ``$12.30``: two significant digits below a dollar, cents above."""
-    if usd <= 0:
-        return "$0"
-    if usd < 1e-8:
-        return "< $0.00000001"
-    decimals = 2
-    while usd < 10 ** (1 - decimals) and decimals < 8:
-        decimals += 1
-    return f"${usd:,.{decimals}f}"
-
-
-def count_message(analysis: Analysis, line_of: Callable[[int], int]) -> str:
-    """What the editor's token-count diagnostic, the status bar and `tokls check` say about a document.
-
-    ``line_of(offset)`` gives the 1-based line of a code-point offset (for the longest segment).
-    For a model name (with a context window from the catalogue) the share has one decimal and
-    the input cost follows when the price is known:
-    ``12,450 tokens · gpt-4o · 9.7% of 128,000 · ≈ $0.031 input``.
-    """
-    limit = analysis.max_length
-    fine = analysis.context_window is not None or analysis.input_cost_per_token is not None
-    cost = analysis.cost
-    price = f" · ≈ {format_cost(cost)} input" if cost is not None else ""
-    if analysis.segment == "document":
-        seg = analysis.segments[0]
-        share = (f"{seg.tokens / limit:.{1 if fine else 0}%} of {limit:,}") if limit else "no length limit"
-        return f"{seg.tokens:,} tokens · {analysis.model} · {share}{price}"
-    n = len(analysis.segments)
-    if not n:
-        return f"0 tokens · no non-blank {analysis.segment}s · {analysis.model}"
-    longest = analysis.longest
-    assert longest is not None
-    share = f"{longest.tokens / limit:.{1 if fine else 0}%} of {limit:,}" if limit else "no length limit"
-    over = len(analysis.truncated)
-    tail = f" · {over} truncated" if over else ""
-    return (f"{analysis.tokens:,} tokens in {n:,} {analysis.segment}s · longest {longest.tokens:,} "
-            f"(line {line_of(longest.start)}, {share}) · {analysis.model}{tail}{price}")
-
-
-def budget_message(analysis: Analysis, seg: Segment, warn_at: float) -> str:
-    """What the editor's budget warning says about a segment past ``warn_at`` of its limit."""
-    limit = analysis.max_length
-    assert limit
-    where = "" if analysis.segment == "document" else f", {analysis.segment} {seg.index + 1}"
-    return (f"Budget: {seg.tokens:,} tokens = {seg.tokens / limit:.1%} of {limit:,} ({analysis.model}{where}), "
-            f"past the {warn_at:.0%} warning; {limit - seg.tokens:,} tokens left before truncation")
-
-
-def truncation_message(analysis: Analysis, seg: Segment) -> str:
-    """What the editor's warning and `tokls check` say about a truncated segment."""
-    assert seg.truncation is not None
-    where = "" if analysis.segment == "document" else f", {analysis.segment} {seg.index + 1}"
-    return (f"Truncated: {seg.tokens:,} tokens > {analysis.max_length:,} ({analysis.model}{where}); "
-            f"{seg.truncation.dropped_tokens:,} tokens past here are dropped")
+    word_tokens: int = 1  #: how many tokens that word has
 
 
 def line_starts(text: str) -> list[int]:
@@ -189,14 +151,17 @@ class DocumentTokens:
     with paragraphs or lines every segment is encoded once per distinct text and reused.
     """
 
-    def __init__(self, tok: LoadedTokenizer, text: str, segment: str = "document", max_length: int | None = None):
+    def __init__(self, tok: LoadedTokenizer, text: str, segment: str = "document", max_length: int | None = None,
+                 max_tokens: int | None = None):
+        """``max_tokens``: encoding the document stops with :class:`~.chunking.TooManyTokens` past it."""
         _check_segment(segment)
         self.tok = tok
         self.segment = segment
         self.max_length = max_length if max_length is not None else tok.max_length
+        self.max_tokens = max_tokens
         self._text = text
         self._byte_level = is_byte_level(tok.tokenizer)
-        self._doc: Chunked | None = Chunked.encode(tok, text) if segment == "document" else None
+        self._doc: Chunked | None = Chunked.encode(tok, text, max_tokens) if segment == "document" else None
         self._cache: dict[str, Chunked] = {}
         self._segments: list[tuple[int, int, Chunked]] | None = None
         self._segment_starts: list[int] | None = None
@@ -229,7 +194,7 @@ class DocumentTokens:
             spans = segment_spans(self._text, self.segment)
             texts = [self._text[a:b] for a, b in spans]
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-            fresh = dict(zip(missing, Chunked.encode_many(self.tok, missing))) if missing else {}
+            fresh = dict(zip(missing, Chunked.encode_many(self.tok, missing, self.max_tokens))) if missing else {}
             cache = {t: self._cache.get(t) or fresh[t] for t in texts}
             self._cache = cache
             self._segments = [(a, b, cache[t]) for (a, b), t in zip(spans, texts)]
@@ -279,25 +244,22 @@ class DocumentTokens:
         s, t = view.offsets[local]
         index = enc.cumulative[chunk] + local
         keep = self._limit_content()
-        words = view.words
-        w = words[local]
-        if w is None:
-            word = (view.pieces[local],)
+        lo, hi = view.word_run(local)
+        pieces = view.pieces
+        if hi - lo <= WORD_PIECES:
+            word = tuple(pieces[lo:hi])
         else:
-            lo = hi = local
-            while lo > 0 and words[lo - 1] == w:
-                lo -= 1
-            while hi + 1 < len(words) and words[hi + 1] == w:
-                hi += 1
-            word = tuple(view.pieces[lo:hi + 1])
+            head = WORD_PIECES // 2
+            word = (*pieces[lo:lo + head], ELLIPSIS, *pieces[hi - (WORD_PIECES - head - 1):hi])
         piece = view.pieces[local]
         special = bool(view.special[local])
         decoded, partial = (piece, False) if special else decode_piece(piece, self._byte_level)
         return TokenInfo(
-            index=index + len(self.tok.prefix_ids), id=token_id, piece=piece,
-            text=self._text[base + s:base + t], start=base + s, end=base + t, segment=seg,
+            index=index + len(self.tok.prefix_ids), id=token_id, piece=_elide(piece),
+            text=_elide(self._text[base + s:base + t]), start=base + s, end=base + t, segment=seg,
             special=special, unknown=token_id == self.tok.unk_id,
-            truncated=keep is not None and index >= keep, word=word, decoded=decoded, partial=partial,
+            truncated=keep is not None and index >= keep, word=word, decoded=_elide(decoded), partial=partial,
+            word_tokens=hi - lo,
         )
 
     def tokens_at(self, offset: int) -> list[TokenInfo]:

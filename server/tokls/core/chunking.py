@@ -7,21 +7,87 @@ one parallel batch), and after an edit only the chunks whose content or cut deci
 change are encoded again. The concatenation of the chunk encodings equals the encoding of the
 whole text: that is checked structurally and empirically, once per tokenizer
 (:func:`~tokls.core.cutpoints.chunk_safety`), and by the test suite.
+
+Every chunk is bounded (:func:`~tokls.core.cutpoints.plan` forces cuts into long stretches), and
+chunk encodings are memoized by their text, so periodic text (where every forced chunk looks
+alike) is encoded once per distinct chunk, and an edit costs at most a few chunks of encoding.
+Lone surrogates (possible in UTF-16 editors) are encoded as U+FFFD, one code point for one, so
+offsets stay those of the text.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Sequence
 
 from tokenizers import Encoding
 
-from .cutpoints import CONTEXT, cut_points
+from .cutpoints import CONTEXT, MAX_RUN, added_token_pattern, plan
 from .tokenizers import LoadedTokenizer
 
-__all__ = ["Chunked", "ChunkView"]
+__all__ = ["Chunked", "ChunkView", "TooManyTokens", "tokenizable"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MEMO_SIZE = 32  # chunk encodings kept by their text, per document (periodic text has a few)
+_MEMO_CHARS = MAX_RUN  # longer pieces (a whole text, for tokenizers that cannot be cut) are not kept
+
+
+def tokenizable(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (same length, so same offsets)."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_BATCH = 256  # chunks encoded per batch when a token limit is given
+
+
+class TooManyTokens(Exception):
+    """Encoding stopped: the text has more tokens than the limit given (``tokens`` so far)."""
+
+    def __init__(self, tokens: int, limit: int) -> None:
+        super().__init__(f"more than {limit:,} tokens")
+        self.tokens, self.limit = tokens, limit
+
+
+_AVOID: dict[int, tuple[object, re.Pattern | None, int]] = {}
+
+
+def _avoid(tok: LoadedTokenizer) -> tuple[re.Pattern | None, int]:
+    """The added tokens no cut may split, and how far an edit's effect on cuts reaches."""
+    got = _AVOID.get(id(tok.tokenizer))
+    if got is None or got[0] is not tok.tokenizer:
+        contents = [t.content for t in tok.tokenizer.get_added_tokens_decoder().values()]
+        pattern = added_token_pattern(contents)
+        reach = max([CONTEXT, *(len(c) for c in contents if pattern is not None and pattern.fullmatch(c))])
+        if len(_AVOID) > 32:
+            _AVOID.clear()
+        got = _AVOID[id(tok.tokenizer)] = (tok.tokenizer, pattern, reach)
+    return got[1], got[2]
+
+
+def _encode(tok: LoadedTokenizer, pieces: Sequence[str], memo: OrderedDict | None) -> list[Encoding]:
+    """Encodings of ``pieces``, each distinct text encoded once (and looked up in ``memo``)."""
+    memo = memo if memo is not None else OrderedDict()
+    missing = list(dict.fromkeys(p for p in pieces if p not in memo))
+    fresh = dict(zip(missing, tok.encode_batch([tokenizable(p) for p in missing]))) if missing else {}
+    out = []
+    for p in pieces:
+        enc = fresh.get(p)
+        if enc is None:
+            enc = memo[p]
+            memo.move_to_end(p)
+        out.append(enc)
+    for p, enc in fresh.items():
+        if len(p) <= _MEMO_CHARS:
+            memo[p] = enc
+    while len(memo) > _MEMO_SIZE:
+        memo.popitem(last=False)
+    return out
 
 
 class ChunkView:
@@ -54,6 +120,28 @@ class ChunkView:
     def special(self) -> list[int]:
         return self.encoding.special_tokens_mask
 
+    @cached_property
+    def _runs(self) -> tuple[list[int], list[int]]:
+        """For each token, the first and one-past-last token of its word (one pass)."""
+        words = self.words
+        n = len(words)
+        first, last = [0] * n, [0] * n
+        k = 0
+        while k < n:
+            m = k + 1
+            if words[k] is not None:
+                while m < n and words[m] == words[k]:
+                    m += 1
+            for t in range(k, m):
+                first[t], last[t] = k, m
+            k = m
+        return first, last
+
+    def word_run(self, local: int) -> tuple[int, int]:
+        """``(lo, hi)``: token ``local``'s word is tokens ``lo`` to ``hi - 1`` of this chunk."""
+        first, last = self._runs
+        return first[local], last[local]
+
 
 @dataclass(eq=False)
 class Chunked:
@@ -68,31 +156,48 @@ class Chunked:
     starts: list[int] = field(default_factory=list)
     encs: list[Encoding] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
+    #: ``forced[i]``: chunk ``i`` starts at a forced cut (see :func:`~tokls.core.cutpoints.plan`)
+    forced: list[bool] = field(default_factory=list)
+    _memo: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _cum: list[int] | None = field(default=None, repr=False)
     _views: dict[int, ChunkView] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def encode(cls, tok: LoadedTokenizer, text: str) -> Chunked:
-        return cls.encode_many(tok, [text])[0]
+    def encode(cls, tok: LoadedTokenizer, text: str, max_tokens: int | None = None) -> Chunked:
+        return cls.encode_many(tok, [text], max_tokens)[0]
 
     @classmethod
-    def encode_many(cls, tok: LoadedTokenizer, texts: Sequence[str]) -> list[Chunked]:
-        """Encode several texts with one parallel batch over all their chunks."""
+    def encode_many(cls, tok: LoadedTokenizer, texts: Sequence[str], max_tokens: int | None = None) -> list[Chunked]:
+        """Encode several texts with parallel batches over all their chunks; past ``max_tokens``
+        tokens in all, stop (before encoding the rest) with :class:`TooManyTokens`."""
         plans = [cls._plan(tok, t, 0, len(t)) for t in texts]
-        flat = [t[a:b] for t, plan in zip(texts, plans) for a, b in zip(plan, plan[1:])]
-        encs = tok.encode_batch(flat) if flat else []
+        flat = [t[a:b] for t, (bounds, _) in zip(texts, plans) for a, b in zip(bounds, bounds[1:])]
+        memo: OrderedDict = OrderedDict()
+        if max_tokens is None:
+            encs = _encode(tok, flat, memo) if flat else []
+        else:
+            encs, total = [], 0
+            for k in range(0, len(flat), _BATCH):
+                batch = _encode(tok, flat[k:k + _BATCH], memo)
+                total += sum(len(e) for e in batch)
+                if total > max_tokens:
+                    raise TooManyTokens(total, max_tokens)
+                encs += batch
         out, k = [], 0
-        for t, plan in zip(texts, plans):
-            n = len(plan) - 1
+        for t, (bounds, forced) in zip(texts, plans):
+            n = len(bounds) - 1
             mine = encs[k:k + n]
             k += n
-            out.append(cls(tok, t, plan[:-1], list(mine), [len(e) for e in mine]))
+            out.append(cls(tok, t, bounds[:-1], list(mine), [len(e) for e in mine], forced, memo))
         return out
 
     @staticmethod
-    def _plan(tok: LoadedTokenizer, text: str, lo: int, hi: int) -> list[int]:
-        inner = cut_points(text, lo, hi, rule=tok.cut_rule) if tok.chunk_safe else []
-        return [lo, *inner, hi]
+    def _plan(tok: LoadedTokenizer, text: str, lo: int, hi: int) -> tuple[list[int], list[bool]]:
+        """Chunk bounds (``lo``, the starts, ``hi``) and the forced flags of the starts."""
+        if not tok.chunk_safe:
+            return [lo, hi], [False]
+        starts, forced = plan(text, lo, hi, _avoid(tok)[0], rule=tok.cut_rule)
+        return [*starts, hi], forced
 
     # -- queries -------------------------------------------------------------------------
 
@@ -157,21 +262,29 @@ class Chunked:
         if not self.tok.chunk_safe:
             self._replace(0, len(self.starts), 0, len(text))
             return
-        # First chunk whose start decision the edit cannot reach: its start is before `start`.
-        i = bisect.bisect_right(self.starts, max(start - 1, 0)) - 1
-        # First later chunk start whose context (CONTEXT chars before it) lies after the edit.
-        j = bisect.bisect_left(self.starts, end + CONTEXT + 1)
+        # First chunk whose start decision the edit cannot reach: its start is before `start`,
+        # and it starts a stretch (a hash-chosen cut or the text's start, not a forced cut).
+        # (``reach`` > CONTEXT when an added token is longer: no cut may fall inside one.)
+        reach = _avoid(self.tok)[1]
+        i = bisect.bisect_right(self.starts, max(start - 1 if reach == CONTEXT else start - reach, 0)) - 1
+        while i > 0 and self.forced[i]:
+            i -= 1
+        # First later hash-chosen start whose context (CONTEXT chars before it) lies after the edit.
+        j = bisect.bisect_left(self.starts, end + reach + 1)
+        while j < len(self.starts) and self.forced[j]:
+            j += 1
         hi = self.starts[j] + delta if j < len(self.starts) else len(text)
         self._replace(i, j, self.starts[i], hi, shift=delta)
 
     def _replace(self, i: int, j: int, lo: int, hi: int, shift: int = 0) -> None:
-        plan = self._plan(self.tok, self.text, lo, hi)
-        pieces = [self.text[a:b] for a, b in zip(plan, plan[1:])]
-        encs = self.tok.encode_batch(pieces)
+        bounds, forced = self._plan(self.tok, self.text, lo, hi)
+        pieces = [self.text[a:b] for a, b in zip(bounds, bounds[1:])]
+        encs = _encode(self.tok, pieces, self._memo)
         tail = self.starts[j:]
         if shift:
             tail = [s + shift for s in tail]
-        self.starts[i:] = plan[:-1] + tail
+        self.starts[i:] = bounds[:-1] + tail
+        self.forced[i:j] = forced
         self.encs[i:j] = encs
         self.counts[i:j] = [len(e) for e in encs]
         self._cum = None

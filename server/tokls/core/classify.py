@@ -280,7 +280,12 @@ class Classifier:
         budget = max_length - n_special
         if budget < 1:
             raise ModelLoadError(f"A maximum length of {max_length} leaves no room for text.")
-        stride = min(opts.stride, budget - 1)
+        if opts.long_text == "window" and opts.stride >= budget:
+            # a stride at or above the window would step one token at a time (thousands of windows)
+            raise ClassifierError(
+                f"stride {opts.stride} must be less than the {budget} text tokens of a window (maximum length "
+                f"{max_length} less {n_special} special tokens): lower it (tokls.classifier.stride, --stride).")
+        stride = opts.stride
         step = budget - stride
         encodings = (
             info.tokenizer.encode_batch(list(texts), add_special_tokens=False)

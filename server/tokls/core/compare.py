@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .analysis import format_cost
+from .messages import format_cost
 from .chunking import Chunked
 from .tokenizers import LoadedTokenizer, TokenizerError
 

@@ -7,9 +7,19 @@ were (see :mod:`tokls.core.chunking`, which encodes and updates the chunks).
 A candidate cut lies just before a space or a line break whose preceding character is a plainly
 visible one (ASCII punctuation, letters, digits, or any non-space character above U+00FF). For
 whitespace-splitting pre-tokenizers (BERT) any whitespace is a split; for byte-level BPE (GPT-2)
-the regex ends every non-space run before a space and starts a fresh match there. Which candidates
-become cuts is decided by a hash of the preceding characters, so chunks are a few hundred to a few
-thousand characters long.
+the regex ends every non-space run before a space and starts a fresh match there. A candidate also
+lies just before an ASCII punctuation character that follows an ASCII letter or digit (text without
+spaces: minified JSON, code): BERT splits at every punctuation character, and GPT-2's regex ends a
+letter or digit run there and starts a fresh match at the punctuation. Which candidates become cuts
+is decided by a hash of the preceding characters, so chunks are a few hundred to a few thousand
+characters long.
+
+Text can defeat the hash (periodic text gives every candidate the same context) or have no
+candidate at all (one huge word). :func:`plan` bounds every chunk: in a stretch longer than
+:data:`MAX_CHUNK` between two hash-chosen cuts it adds *forced* cuts, each at the first candidate
+:data:`GRID` characters after the previous cut (so they move with the text of the stretch); only a
+run of more than :data:`MAX_RUN` characters without any candidate is cut inside (*unsafe*: the
+tokens there may differ from a whole-text encode, see the README's limits).
 
 The split regexes of tiktoken-style vocabularies (o200k_base, cl100k_base, Llama 3, Qwen, Tekken,
 DeepSeek) let punctuation take the line breaks after it (``" ?[^\s\p{L}\p{N}]+[\r\n]*"``): a
@@ -25,22 +35,31 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
-__all__ = ["ANY", "WORD", "chunk_rule", "pipeline_spec", "chunk_safety", "cut_points", "CONTEXT"]
+__all__ = ["ANY", "WORD", "chunk_rule", "pipeline_spec", "chunk_safety", "cut_points", "plan",
+           "added_token_pattern", "CONTEXT", "GRID", "MAX_CHUNK", "MAX_RUN"]
 
-#: cut before a space or a line break after a visible character
+#: cut before a space or a line break after a visible character (and before ASCII punctuation
+#: after an ASCII letter or digit)
 ANY = "any"
-#: cut before a space after a visible character, before a line break only after [A-Za-z0-9]
+#: cut before a space after a visible character, before a line break only after [A-Za-z0-9];
+#: never before punctuation (tiktoken-style patterns attach it to a word: "it's", ".bar")
 WORD = "word"
 
 #: characters before a cut candidate that decide whether it is a cut
 CONTEXT = 8
 _NEWLINE_MASK = 0xF  # one line break in 16 becomes a cut
-_SPACE_MASK = 0xFF  # one space in 256: long lines get cut too
+_SPACE_MASK = 0xFF  # one space (or punctuation) in 256: long lines get cut too
+#: a stretch between two hash-chosen cuts longer than this gets forced cuts
+MAX_CHUNK = 4096
+#: the step of forced cuts, counted from the previous cut
+GRID = 2048
+#: the longest chunk: a run this long with no candidate at all is cut inside (unsafe)
+MAX_RUN = 6144
 _PAD = np.zeros(CONTEXT, dtype=np.uint32)
 _MULT = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1, 0xD3A2646C, 0xFD7046C5, 0xB55A4F09],
                  dtype=np.uint32)[:CONTEXT]
@@ -188,11 +207,13 @@ def _candidates(arr: np.ndarray, lo: int, hi: int, rule: str = ANY) -> np.ndarra
     prev = arr[lo:hi - 1]
     visible = ((prev >= 0x21) & (prev <= 0x7E)) | ((prev >= 0x100) & ~np.isin(prev, _SPACELIKE))
     line_break = (cur == 0x0A) | (cur == 0x0D)
+    alnum = ((prev >= 0x30) & (prev <= 0x39)) | ((prev | 0x20) >= 0x61) & ((prev | 0x20) <= 0x7A)
     if rule == WORD:
-        alnum = (((prev | 0x20) >= 0x61) & ((prev | 0x20) <= 0x7A)) | ((prev >= 0x30) & (prev <= 0x39))
-        line_break &= alnum
+        return np.flatnonzero(visible & ((cur == 0x20) | (line_break & alnum))) + lo + 1
     breaks = (cur == 0x20) | line_break
-    return np.flatnonzero(visible & breaks) + lo + 1
+    punct = (((cur >= 0x21) & (cur <= 0x2F)) | ((cur >= 0x3A) & (cur <= 0x40)) | ((cur >= 0x5B) & (cur <= 0x60))
+             | ((cur >= 0x7B) & (cur <= 0x7E)))
+    return np.flatnonzero((visible & breaks) | (alnum & punct)) + lo + 1
 
 
 def _qualify(arr: np.ndarray, idx: np.ndarray, padded: np.ndarray) -> np.ndarray:
@@ -203,8 +224,8 @@ def _qualify(arr: np.ndarray, idx: np.ndarray, padded: np.ndarray) -> np.ndarray
     h ^= h >> np.uint32(15)
     h *= np.uint32(0x2C1B3C6D)
     h ^= h >> np.uint32(12)
-    space = arr[idx] == 0x20
-    keep = np.where(space, (h & _SPACE_MASK) == 0, (h & _NEWLINE_MASK) == 0)
+    newline = (arr[idx] == 0x0A) | (arr[idx] == 0x0D)
+    keep = np.where(newline, (h & _NEWLINE_MASK) == 0, (h & _SPACE_MASK) == 0)
     return idx[keep]
 
 
@@ -212,20 +233,85 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
+def added_token_pattern(contents: Iterable[str]) -> re.Pattern | None:
+    """The added tokens (``[CLS]``, ``<|endoftext|>``) that hold a cut candidate inside, as one
+    pattern: a cut inside an occurrence would break the token, so :func:`cut_points` avoids them."""
+    risky = sorted({c for c in contents if c and cut_points(c, every_candidate=True)}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, risky))) if risky else None
+
+
+def _outside(idx: np.ndarray, text: str, lo: int, hi: int, avoid: re.Pattern) -> np.ndarray:
+    """``idx`` (absolute positions) less those strictly inside a match of ``avoid``."""
+    reach = 256  # longer than any added token
+    a = max(0, lo - reach)
+    keep = np.ones(len(idx), dtype=bool)
+    for m in avoid.finditer(text, a, min(len(text), hi + reach)):
+        keep[np.searchsorted(idx, m.start(), "right"):np.searchsorted(idx, m.end(), "left")] = False
+    return idx[keep]
+
+
 def cut_points(text: str, lo: int = 0, hi: int | None = None, *, every_candidate: bool = False,
-               rule: str = ANY) -> list[int]:
-    """Cut positions ``p`` with ``lo < p < hi``, decided with ``text`` around them as context."""
+               avoid: re.Pattern | None = None, rule: str = ANY) -> list[int]:
+    """Cut positions ``p`` with ``lo < p < hi``, decided with ``text`` around them as context;
+    never inside a match of ``avoid`` (:func:`added_token_pattern`)."""
     hi = len(text) if hi is None else hi
+    every, chosen = _cuts(text, lo, hi, avoid, qualify=not every_candidate, rule=rule)
+    return (every if every_candidate else chosen).tolist()
+
+
+def _cuts(text: str, lo: int, hi: int, avoid: re.Pattern | None, qualify: bool = True,
+          rule: str = ANY) -> tuple[np.ndarray, np.ndarray]:
+    """Every candidate in ``(lo, hi)`` and the hash-chosen ones, as absolute positions."""
     if hi - lo < 2:
-        return []
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     base = max(0, lo - CONTEXT)
     arr = _codepoints(text[base:hi])
     idx = _candidates(arr, lo - base, hi - base, rule)
-    if len(idx) and not every_candidate:
+    if len(idx) and avoid is not None:
+        idx = _outside(idx + base, text, lo, hi, avoid) - base
+    chosen = idx
+    if len(idx) and qualify:
         # The hash reads arr[p-CONTEXT:p]; before the text's start it reads zeros, the same
         # whether the text was sliced (base > 0 leaves CONTEXT real characters) or not.
-        idx = _qualify(arr, idx, np.concatenate([_PAD, arr]))
-    return (idx + base).tolist()
+        chosen = _qualify(arr, idx, np.concatenate([_PAD, arr]))
+    return idx + base, chosen + base
+
+
+def plan(text: str, lo: int, hi: int, avoid: re.Pattern | None = None,
+         rule: str = ANY) -> tuple[list[int], list[bool]]:
+    """Chunk starts for ``text[lo:hi]`` (``lo`` first) and whether each is forced.
+
+    ``lo`` must be the text's start or a hash-chosen cut, ``hi`` its end or one: forced cuts are
+    placed per stretch between hash-chosen cuts, so re-planning a range made of whole stretches
+    gives what planning the whole text gives.
+    """
+    every, chosen = _cuts(text, lo, hi, avoid, rule=rule)
+    starts, forced = [lo], [False]
+    bounds = [lo, *chosen.tolist(), hi]
+    for k, (a, b) in enumerate(zip(bounds, bounds[1:])):
+        if k:
+            starts.append(a)
+            forced.append(False)
+        if b - a <= MAX_CHUNK:
+            continue
+        last = a
+        while b - last > MAX_CHUNK:
+            g = last + GRID
+            i = int(np.searchsorted(every, g))
+            if i < len(every) and every[i] < min(g + GRID // 2, b - GRID // 2):
+                cut = int(every[i])  # the usual forced cut: a candidate just after the grid step
+            elif b - last <= MAX_RUN:
+                break  # the rest is one chunk of at most MAX_RUN
+            elif i < len(every) and every[i] - last <= MAX_RUN and every[i] < b:
+                cut = int(every[i])  # a later candidate, still within MAX_RUN
+            elif i > 0 and every[i - 1] > last:
+                cut = int(every[i - 1])  # an earlier one
+            else:
+                cut = last + MAX_RUN  # no candidate within MAX_RUN: an unsafe cut inside the run
+            starts.append(cut)
+            forced.append(True)
+            last = cut
+    return starts, forced
 
 
 def _same(whole: Encoding, parts: Sequence[tuple[int, Encoding]]) -> bool:
@@ -247,7 +333,8 @@ def chunk_rule(tok: Tokenizer, spec: dict) -> tuple[str | None, str]:
     reason, rule = _structural_reason(spec)
     if reason:
         return None, f"full re-tokenization: {reason}"
-    cuts = cut_points(_PROBE, every_candidate=True, rule=rule)
+    avoid = added_token_pattern(a.get("content", "") for a in spec.get("added_tokens") or [])
+    cuts = cut_points(_PROBE, every_candidate=True, avoid=avoid, rule=rule)
     bounds = [0, *cuts, len(_PROBE)]
     pieces = [_PROBE[a:b] for a, b in zip(bounds, bounds[1:])]
     encs = tok.encode_batch(pieces, add_special_tokens=False)

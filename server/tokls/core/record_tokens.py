@@ -39,7 +39,7 @@ def effective_segment(segment: str, name: str) -> str:
 
 
 def document_tokens(tok: LoadedTokenizer, text: str, segment: str, max_length: int | None, name: str,
-                    fields: Sequence[str] = (), render: ChatRenderer = plain_chat):
+                    fields: Sequence[str] = (), render: ChatRenderer = plain_chat, max_tokens: int | None = None):
     """The token state of a document named ``name`` (a path or URI): records or segments."""
     segment = effective_segment(segment, name)
     if segment == "record":
@@ -51,7 +51,7 @@ def document_tokens(tok: LoadedTokenizer, text: str, segment: str, max_length: i
         rt = RecordTokens(tok, text, kind if kind in RECORD_KINDS else "jsonl", max_length, spec, render)
         rt.fields = tuple(fields)
         return rt
-    return DocumentTokens(tok, text, segment, max_length)
+    return DocumentTokens(tok, text, segment, max_length, max_tokens)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ of problems, each a sentence a user can act on.
 
 from __future__ import annotations
 
+import math
 from dataclasses import Field, dataclass, field, fields, replace
 from typing import Any, Iterator, Mapping
 
@@ -35,9 +36,13 @@ def _choice(default: str, choices: tuple[str, ...]) -> Any:
     return field(default=default, metadata={"choices": choices})
 
 
-def _integer(default: int | None, minimum: int, *, nullable: bool = False) -> Any:
-    """An integer setting ≥ ``minimum`` (``None`` allowed when ``nullable``)."""
-    return field(default=default, metadata={"minimum": minimum, "nullable": nullable})
+def _integer(default: int | None, minimum: int, *, nullable: bool = False, maximum: int | None = None) -> Any:
+    """An integer setting ≥ ``minimum`` (and ≤ ``maximum``; ``None`` allowed when ``nullable``)."""
+    return field(default=default, metadata={"minimum": minimum, "nullable": nullable, "maximum": maximum})
+
+
+#: the longest string setting accepted (a model name, a path); longer ones are invalid
+MAX_STRING = 1000
 
 
 def _fraction(default: float | None) -> Any:
@@ -78,8 +83,9 @@ class Settings:
     budget: BudgetSettings = field(default_factory=BudgetSettings)
     segment: str = _choice("document", SEGMENTS)
     severity: SeveritySettings = field(default_factory=SeveritySettings)
-    debounce_ms: int = _integer(150, 0)
+    debounce_ms: int = _integer(150, 0, maximum=10_000)
     max_document_size: int = _integer(5_000_000, 1)
+    max_document_tokens: int = _integer(4_000_000, 1)
     exclude: tuple[str, ...] = ()
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
     dataset: DatasetSettings = field(default_factory=DatasetSettings)
@@ -96,6 +102,8 @@ class Leaf:
     choices: tuple[str, ...] | None
     minimum: int | None
     nullable: bool
+    maximum: int | None = None
+    fraction: bool = False  #: a number from ``minimum`` 0 to ``maximum`` 1
 
 
 def _camel(name: str) -> str:
@@ -112,8 +120,9 @@ def leaves(cls: type = Settings, prefix: str = "") -> Iterator[Leaf]:
         if hasattr(value, "__dataclass_fields__"):
             yield from leaves(type(value), key + ".")
         else:
-            yield Leaf(key, value, f.metadata.get("choices"), f.metadata.get("minimum"),
-                       bool(f.metadata.get("nullable")))
+            fraction = bool(f.metadata.get("fraction"))
+            yield Leaf(key, value, f.metadata.get("choices"), 0 if fraction else f.metadata.get("minimum"),
+                       bool(f.metadata.get("nullable")), 1 if fraction else f.metadata.get("maximum"), fraction)
 
 
 def _check(path: str, f: Field, value: Any, default: Any, problems: list[str]) -> Any:
@@ -121,9 +130,13 @@ def _check(path: str, f: Field, value: Any, default: Any, problems: list[str]) -
     choices = f.metadata.get("choices")
     minimum = f.metadata.get("minimum")
     nullable = bool(f.metadata.get("nullable"))
+    maximum = f.metadata.get("maximum")
 
     def bad(expected: str) -> Any:
-        problems.append(f"tokls.{path} = {value!r} is invalid: expected {expected}; using {default!r}.")
+        shown = repr(value)
+        if len(shown) > 60:  # a huge value is not echoed whole
+            shown = f"{shown[:50]}… ({len(shown):,} characters)"
+        problems.append(f"tokls.{path} = {shown} is invalid: expected {expected}; using {default!r}.")
         return default
 
     if f.metadata.get("fraction"):
@@ -139,10 +152,12 @@ def _check(path: str, f: Field, value: Any, default: Any, problems: list[str]) -
     if minimum is not None:
         if nullable and value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-            return bad(f"an integer ≥ {minimum}" + (" or null" if nullable else ""))
-        if value < minimum:
-            return bad(f"an integer ≥ {minimum}")
+        expected = f"an integer ≥ {minimum}" + (f" and ≤ {maximum}" if maximum is not None else "")
+        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+                or value != int(value)):
+            return bad(expected + (" or null" if nullable else ""))
+        if value < minimum or (maximum is not None and value > maximum):
+            return bad(expected)
         return int(value)
     if isinstance(default, bool):
         return value if isinstance(value, bool) else bad("true or false")
@@ -153,9 +168,11 @@ def _check(path: str, f: Field, value: Any, default: Any, problems: list[str]) -
             return tuple(value)
         return bad("a list of field names" if f.metadata.get("kind") == "fields" else "a list of glob patterns")
     if isinstance(default, str):
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        return bad("a non-empty string")
+        if not isinstance(value, str) or not value.strip():
+            return bad("a non-empty string")
+        if len(value.strip()) > MAX_STRING:
+            return bad(f"a string of at most {MAX_STRING:,} characters")
+        return value.strip()
     return value
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..core.analysis import Analysis, TokenInfo, count_message, truncation_message
-from ..core.analysis import Segment, budget_message
+from ..core.analysis import Analysis, Segment, TokenInfo
+from ..core.messages import budget_message, count_message, truncation_message
 from .document import Document
 
 __all__ = ["json_range", "token_count_diagnostic", "truncation_diagnostics", "too_large_diagnostic",
@@ -91,11 +91,12 @@ def budget_diagnostics(analysis: Analysis, doc: Document, over: list[tuple[Segme
     ) for seg, offset in over]
 
 
-def too_large_diagnostic(characters: int, limit: int) -> types.Diagnostic:
+def too_large_diagnostic(characters: int, limit: int, reason: str | None = None) -> types.Diagnostic:
+    """``reason``: what is over which limit (default: the characters over tokls.maxDocumentSize)."""
+    reason = reason or f"{characters:,} characters > tokls.maxDocumentSize ({limit:,})"
     return types.Diagnostic(
         range=_START,
-        message=(f"Not tokenized: {characters:,} characters > tokls.maxDocumentSize "
-                 f"({limit:,}). Raise the setting to analyse this document."),
+        message=f"Not tokenized: {reason}. Raise the setting to analyse this document.",
         severity=types.DiagnosticSeverity.Information, code="too-large", source=SOURCE,
     )
 

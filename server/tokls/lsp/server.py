@@ -8,10 +8,11 @@ import logging
 
 from lsprotocol import types
 
+from ._pygls import serve_stdio
 from .features import FEATURES
 from .language_server import ToklsServer
 
-__all__ = ["create_server", "ToklsServer"]
+__all__ = ["create_server", "ToklsServer", "serve_stdio"]
 
 log = logging.getLogger("tokls")
 

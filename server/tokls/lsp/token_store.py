@@ -17,6 +17,7 @@ from typing import Any, Callable, TypeVar
 from ..core.analysis import DocumentTokens
 from ..core.record_tokens import RecordTokens, document_tokens, effective_segment
 from ..core.directives import Directives, mask, parse_directives
+from ..core.chunking import TooManyTokens
 from ..core.settings import Settings
 from ..core.tokenizers import DEFAULT_MODEL, LoadedTokenizer, TokenizerError, TokenizerRegistry
 from .document import Document
@@ -26,7 +27,12 @@ T = TypeVar("T")
 
 
 class TooLarge(Exception):
-    """The document is longer than ``tokls.maxDocumentSize``: it has no token state."""
+    """The document is longer than ``tokls.maxDocumentSize`` characters or has more than
+    ``tokls.maxDocumentTokens`` tokens: it has no token state. ``reason`` says which."""
+
+    def __init__(self, uri: str, reason: str) -> None:
+        super().__init__(uri)
+        self.uri, self.reason = uri, reason
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,7 @@ class TokenStore:
         s = snap.settings
         if len(snap.text) > s.max_document_size:
             self._tokens.pop(snap.uri, None)
-            raise TooLarge(snap.uri)
+            raise TooLarge(snap.uri, f"{len(snap.text):,} characters > tokls.maxDocumentSize ({s.max_document_size:,})")
         tok, _problem = self.tokenizer(s.model)
         tokens = self._tokens.get(snap.uri)
         segment = effective_segment(s.segment, snap.uri)
@@ -120,8 +126,17 @@ class TokenStore:
             if not fresh and tokens.text != snap.text:  # a memcmp: cheap insurance
                 log.error("token state of %s diverged from the editor's text; re-tokenizing", snap.uri)
                 fresh = True
-        if fresh:
-            tokens = document_tokens(tok, snap.text, s.segment, s.max_length, snap.uri, s.dataset.fields,
-                                     self.chat_renderer(tok))
-            self._tokens[snap.uri] = tokens
+        try:
+            if fresh:
+                self._tokens.pop(snap.uri, None)  # the old state's memory is free before the new one's
+                tokens = document_tokens(tok, snap.text, s.segment, s.max_length, snap.uri, s.dataset.fields,
+                                         self.chat_renderer(tok), max_tokens=s.max_document_tokens)
+                self._tokens[snap.uri] = tokens
+            total = tokens.analysis().tokens
+        except TooManyTokens as exc:
+            self._tokens.pop(snap.uri, None)
+            raise TooLarge(snap.uri, f"more than {exc.limit:,} tokens (tokls.maxDocumentTokens)") from None
+        if total > s.max_document_tokens:  # grown by edits
+            self._tokens.pop(snap.uri, None)
+            raise TooLarge(snap.uri, f"{total:,} tokens > tokls.maxDocumentTokens ({s.max_document_tokens:,})")
         return tokens

@@ -13,7 +13,7 @@ import logging
 
 import numpy as np
 
-from ..checkpoints import ModelLoadError, resolve_model
+from ..checkpoints import ModelLoadError, check_tokenizer, resolve_model
 from ..hf_quiet import quiet_transformers
 from ..tokenizers import max_length_from, special_layout
 from . import Loaded, ModelInfo, Progress
@@ -68,7 +68,7 @@ def load(model: str, *, device: str = "auto", progress: Progress | None = None) 
     try:
         with quiet_transformers():
             net, info = AutoModelForSequenceClassification.from_pretrained(
-                str(resolved.path), trust_remote_code=False, output_loading_info=True
+                str(resolved.path), trust_remote_code=False, output_loading_info=True, use_safetensors=True
             )
             hf_tok = AutoTokenizer.from_pretrained(str(resolved.tokenizer_path), trust_remote_code=False)
     except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
@@ -87,6 +87,7 @@ def load(model: str, *, device: str = "auto", progress: Progress | None = None) 
     tok = Tokenizer.from_str(fast.to_str())
     tok.no_truncation()
     tok.no_padding()
+    check_tokenizer(tok, getattr(net.config, "vocab_size", None), model)
     prefix, suffix = special_layout(tok)
     config = net.config
     id2label = getattr(config, "id2label", None) or {}

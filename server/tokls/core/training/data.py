@@ -61,7 +61,13 @@ def load_examples(data: str, text_column: str = "text", label_column: str = "lab
         path = Path(data).expanduser()
         if not path.is_file():
             raise TrainError(f"No data file {data} (a .csv or .jsonl file, or `{ROTTEN_TOMATOES}`).")
-        rows = list(_read_rows(path, text_column, label_column))
+        try:
+            rows = list(_read_rows(path, text_column, label_column))
+        except UnicodeDecodeError as exc:
+            raise TrainError(f"{path.name} is not UTF-8 text (byte {exc.start}: {exc.reason}); "
+                             "save it as UTF-8 and try again.") from None
+        except csv.Error as exc:
+            raise TrainError(f"{path.name}: {exc}; shorten the text or use a .jsonl file.") from None
     seen: set[str] = set()
     out: list[Example] = []
     for text, label in rows:

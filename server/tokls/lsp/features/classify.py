@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pygls.exceptions import JsonRpcInvalidParams
 
+from ...core.chunking import tokenizable
 from ...core.classify import Classifier, ClassifyOptions, scores_json, split_segments
 from ..arguments import document, lsp_ranges, unpack
 from ..convert import json_range
@@ -75,7 +76,7 @@ class Classification(Feature):
         classifier, options = self._current()
         result = await self.server.models.run(
             "tokls: classifying",
-            lambda work: classifier.classify(joined.text, options=options, progress=work.progress,
+            lambda work: classifier.classify(tokenizable(joined.text), options=options, progress=work.progress,
                                              should_cancel=work.should_cancel),
             long=not classifier.loaded or len(joined.text) > 20_000,
         )
@@ -96,7 +97,7 @@ class Classification(Feature):
         classifier, options = self._current()
         results = await self.server.models.run(
             "tokls: classifying lines",
-            lambda work: classifier.classify_many([t for _, _, t in inputs], options=options,
+            lambda work: classifier.classify_many([tokenizable(t) for _, _, t in inputs], options=options,
                                                   progress=work.progress, should_cancel=work.should_cancel),
             long=not classifier.loaded or len(inputs) > options.batch_size,
         )

@@ -10,7 +10,8 @@ import bisect
 
 from pygls.exceptions import JsonRpcInvalidParams
 
-from ...core.analysis import count_message, line_starts
+from ...core.analysis import line_starts
+from ...core.messages import count_message
 
 from ..arguments import document, lsp_range, lsp_ranges, unpack
 from ..convert import json_range
@@ -31,8 +32,8 @@ class TokenCommands(Feature):
         # A command's answer describes the text it was asked about, even if edited since.
         try:
             return await self.server.with_tokens(doc, fn, latest_only=False)
-        except TooLarge:
-            raise JsonRpcInvalidParams(f"{doc.uri} is larger than tokls.maxDocumentSize") from None
+        except TooLarge as exc:
+            raise JsonRpcInvalidParams(f"{doc.uri} is not tokenized: {exc.reason}") from None
 
     # The handlers take *args: pygls insists on exactly as many arguments as named parameters,
     # and the trailing ones are optional.

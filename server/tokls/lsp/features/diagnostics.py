@@ -82,8 +82,9 @@ class Diagnostics(Feature):
 
         try:
             found = await ls.with_tokens(doc, analyse)
-        except TooLarge:
-            self._send(uri, version, [too_large_diagnostic(len(doc.text), ls.settings.max_document_size)])
+        except TooLarge as exc:
+            self._send(uri, version, [too_large_diagnostic(len(doc.text), ls.settings.max_document_size,
+                                                           exc.reason)])
             return
         except Exception as exc:  # noqa: BLE001 - one document's failure must not stop the server
             log.exception("analysis of %s failed", uri)
