@@ -101,6 +101,13 @@ async def test_dataset_stats_csv_and_refusals(client: LanguageClient, tmp_path, 
     assert _without_paths(got) == _without_paths(json.loads(capsys.readouterr().out))
     assert got["records"] == 2 and [e["line"] for e in got["longest"]] == [2, 4]
 
+    # a document the client does not sync comes with its text
+    unsynced = await _stats(client, "file:///workspace/other/pairs.csv", {"text": text})
+    assert unsynced["files"] == ["/workspace/other/pairs.csv"]
+    assert _without_paths(unsynced) == _without_paths(got)
+    with pytest.raises(JsonRpcInvalidParams, match="not an open document"):
+        await _stats(client, "file:///workspace/other/pairs.csv")
+
     open_doc(client, "file:///workspace/notes.txt", "not a dataset")
     with pytest.raises(JsonRpcInvalidParams, match="not a dataset file"):
         await _stats(client, "file:///workspace/notes.txt")

@@ -3,7 +3,9 @@
 The answer is the JSON of ``tokls stats --format json`` (:meth:`~tokls.core.dataset_stats.DatasetStats.result`)
 for the document's text as the editor has it, with the settings the document's records are
 analysed with (``tokls.model``, ``tokls.maxLength``, ``tokls.dataset.fields``). ``options`` may
-set ``batchSize`` (default 32) and ``outlier`` (tokens). The work runs on the analysis thread.
+set ``batchSize`` (default 32) and ``outlier`` (tokens), and ``text``: the document's text for a
+document the client does not sync (outside ``tokls.languages``; it need not be open then). The
+work runs on the analysis thread.
 """
 
 from __future__ import annotations
@@ -36,19 +38,25 @@ class DatasetReport(Feature):
 
     async def dataset_stats(self, *args) -> dict:
         uri, options = unpack(args, 2, "uri, options?")
-        doc = document(self.server, uri)
-        if dataset_kind(uri) not in RECORD_KINDS:
-            raise JsonRpcInvalidParams(f"{uri} is not a dataset file (.jsonl, .ndjson, .csv, .tsv)")
+        if not isinstance(uri, str) or dataset_kind(uri) not in RECORD_KINDS:
+            raise JsonRpcInvalidParams(f"{uri!r} is not a dataset file (.jsonl, .ndjson, .csv, .tsv)")
         if options is not None and not isinstance(options, dict):
             raise JsonRpcInvalidParams(f"expected options as an object, got {options!r}")
         options = options or {}
         batch_size = _positive(options, "batchSize") or StatsOptions.batch_size
         outlier = _positive(options, "outlier")
         store = self.server.tokens
-        settings = store.directives(doc).apply(self.server.settings)
-        if len(doc.text) > settings.max_document_size:
+        text = options.get("text")
+        if text is None:
+            doc = document(self.server, uri)
+            settings = store.directives(doc).apply(self.server.settings)
+            text = doc.text
+        elif isinstance(text, str):
+            settings = self.server.settings
+        else:
+            raise JsonRpcInvalidParams(f"options.text must be a string, got {type(text).__name__}")
+        if len(text) > settings.max_document_size:
             raise JsonRpcInvalidParams(f"{uri} is larger than tokls.maxDocumentSize")
-        text = doc.text
         name = to_fs_path(uri) or uri if uri.startswith("file:") else uri
 
         def work() -> dict[str, Any]:  # the analysis thread
