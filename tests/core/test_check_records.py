@@ -50,12 +50,15 @@ def test_check_jsonl_records(tmp_path, capsys):
     assert found[2].startswith(f"{path}:3:1: error: Record does not parse: invalid JSON")
     assert found[3] == f"{path}:4:1: note: No input field: first of text, prompt, content, sentence, review, " \
                        "input (or messages)"
-    assert found[4].startswith(f"{path}:5:{col5 + 1}: warning: Truncated: {total} tokens > 512")
+    # "record 5": the fifth record of the file, counting the invalid one and the one without the field
+    assert found[4].startswith(f"{path}:5:{col5 + 1}: warning: Truncated: {total} tokens > 512 "
+                               "(bert-base-uncased, record 5)")
     assert found[5] == "1 file, 3 record inputs, 2 truncated, 1 invalid record · bert-base-uncased · max 512 tokens"
 
     code, out, _ = tokls(capsys, "check", str(path), "--format", "json")
     entries = json.loads(out)
     assert [e.get("line") for e in entries] == [1, 2, 5, 3, 4]
+    assert [e.get("segment") for e in entries[:3]] == [0, 1, 4]
     assert entries[0] == {"path": str(path), "segment": 0, "tokens": short_count, "max_length": 512,
                           "truncated": False, "line": 1}
     assert entries[1]["truncation"] == {"offset": len(lines[0]) + 1 + col2, "line": 1, "character": col2,

@@ -205,7 +205,7 @@ class RecordTokens:
     def analysis(self) -> RecordAnalysis:
         if self._analysis is None:
             segments, problems, ends = [], [], []
-            for a, b, r in self._record_list():
+            for number, (a, b, r) in enumerate(self._record_list()):
                 if r.error is not None:
                     problems.append(RecordProblem(a, b, r.error, "invalid-record"))
                     continue
@@ -221,7 +221,9 @@ class RecordTokens:
                     k = 0 if kept[0] < counts[0] else 1
                     s = r.encoding.offsets[cuts[0]][0]
                     trunc = Truncation(offset=a + maps[k].to_doc(s), dropped_tokens=total - self.max_length)
-                segments.append(Segment(len(segments), a, b, total, trunc))
+                # index: the record's place among all records (invalid ones and those without the
+                # field count too), so that "record N" is the Nth record of the file
+                segments.append(Segment(number, a, b, total, trunc))
                 ends.append(b)
             self._analysis = RecordAnalysis(self.tok.name, self.max_length, "record", tuple(segments),
                                             context_window=self.tok.context_window,
