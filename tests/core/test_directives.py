@@ -37,7 +37,7 @@ def test_apply_overrides_only_the_given_keys():
     ("x\n# tokls: maxLength=abc\n", "# tokls: maxLength=abc",
      "tokls.maxLength = 'abc' is invalid: expected an integer ≥ 1 or null; using the workspace setting."),
     ("# tokls: segment=word\n", "# tokls: segment=word",
-     "tokls.segment = 'word' is invalid: expected one of 'document', 'paragraph', 'line'; using the workspace setting."),
+     "tokls.segment = 'word' is invalid: expected one of 'document', 'paragraph', 'line', 'record'; using the workspace setting."),
     ("# tokls: colour=red\n", "# tokls: colour=red", "tokls: unknown key 'colour'; expected one of model, maxLength, segment."),
     ("# tokls: please count\n", "# tokls: please count",
      "tokls: expected key=value pairs (model=…, maxLength=…, segment=…) or off/on, got 'please count'."),
