@@ -16,7 +16,7 @@ profile="${1:-${TOKLS_PROFILE:-full}}"
 case "$profile" in
   editor) extras="" ;;
   full) extras="[classify]" ;;
-  dev) extras="[classify,test]" ;;
+  dev) extras="[classify,test,datasets]" ;;
   *) echo "unknown profile '$profile' (editor, full or dev)" >&2; exit 2 ;;
 esac
 # shellcheck source=python-env.sh

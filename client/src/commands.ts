@@ -2,6 +2,7 @@
 import * as vscode from "vscode";
 import { classifyLines, classifySelection, showTokens } from "./classify";
 import { compareModels } from "./compare";
+import { datasetReport } from "./datasetReport";
 import { selectModel } from "./modelPicker";
 import { ResultPanel } from "./panel";
 import { ServerManager } from "./server";
@@ -18,5 +19,6 @@ export function registerCommands(context: vscode.ExtensionContext, server: Serve
     reg("tokls.restartServer", () => server.restart("requested by the user")),
     reg("tokls.showOutput", () => log.show()),
     reg("tokls.compareModels", () => compareModels(server, log)),
+    reg("tokls.datasetReport", () => datasetReport(server, log)),
   );
 }

@@ -44,6 +44,7 @@ test("commands have titles and the tokls category; ids do not clash with server 
   assert.deepEqual(ids.sort(), [
     "tokls.classifyLinesOfSelection",
     "tokls.classifySelection",
+    "tokls.datasetReport",
     "tokls.restartServer",
     "tokls.selectModel",
     "tokls.showOutput",
@@ -53,7 +54,7 @@ test("commands have titles and the tokls category; ids do not clash with server 
     assert.equal(c.category, "tokls");
     assert.ok(c.title.length > 0);
   }
-  for (const server of ["tokls.count", "tokls.tokens", "tokls.classify", "tokls.classifyLines"]) {
+  for (const server of ["tokls.count", "tokls.tokens", "tokls.classify", "tokls.classifyLines", "tokls.datasetStats"]) {
     assert.ok(!ids.includes(server), server);
   }
 });

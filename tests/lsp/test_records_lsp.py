@@ -71,6 +71,8 @@ async def test_records_truncation_invalid_line_hover_and_edit(client: LanguageCl
     assert [(h.range.start.line, h.range.start.character) for h in hints] == \
            [(i, utf16(LINES[i])) for i in (0, 1, 3)]
     assert all(h.severity == types.DiagnosticSeverity.Hint for h in hints)
+    # numbered among all records: the one after the invalid line is record 4
+    assert [h.message.rsplit("(", 1)[1] for h in hints] == ["record 1)", "record 2)", "record 4)"]
     (count,) = by_code(diags, "token-count")
     assert "in 3 records" in count.message and "1 truncated" in count.message
 
@@ -79,6 +81,9 @@ async def test_records_truncation_invalid_line_hover_and_edit(client: LanguageCl
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(1, at + 2)))
     assert hover is not None and "**`cafe`**" in hover.contents.value and "record 2" in hover.contents.value
     assert hover.range.end == types.Position(1, at + 6)
+    after_invalid = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(3, LINES[3].index("another") + 1)))
+    assert after_invalid is not None and "record 4" in after_invalid.contents.value
 
     # edit record 4 only: its hint changes, every other diagnostic stays exactly as it was
     start = LINES[3].index("another")

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from .chat import ChatRenderer, plain_chat
-from .records import FieldSpec, RawRecord, encode_inputs, read_records
+from .records import FieldSpec, RawRecord, encode_inputs, read_records, text_records
 from .tokenizers import LoadedTokenizer
 
 __all__ = ["DatasetStats", "StatsOptions", "padding_fraction"]
@@ -70,6 +70,12 @@ class DatasetStats:
         size = path.stat().st_size
         self.bytes += size
         self.add_records(read_records(path, self.spec, self.render), len(self.files) - 1, progress)
+
+    def add_text(self, name: str, text: str) -> None:
+        """A document's text (an editor's buffer), read as the file ``name`` would be."""
+        self.files.append(name)
+        self.bytes += len(text.encode("utf-8", errors="replace"))
+        self.add_records(text_records(text, name, self.spec, self.render), len(self.files) - 1)
 
     def add_records(self, records: Iterable[RawRecord], file_index: int,
                     progress: Callable[[int], None] | None = None) -> None:

@@ -207,7 +207,7 @@ class RecordTokens:
     def analysis(self) -> RecordAnalysis:
         if self._analysis is None:
             segments, problems, ends = [], [], []
-            for a, b, r in self._record_list():
+            for number, (a, b, r) in enumerate(self._record_list()):
                 if r.error is not None:
                     problems.append(RecordProblem(a, b, r.error, "invalid-record"))
                     continue
@@ -224,7 +224,9 @@ class RecordTokens:
                     s, e = r.encoding.offsets[cuts[0]]
                     trunc = Truncation(offset=a + maps[k].to_doc(s), dropped_tokens=total - self.max_length,
                                        token_end=a + maps[k].to_doc(e))
-                segments.append(Segment(len(segments), a, b, total, trunc))
+                # index: the record's place among all records (invalid ones and those without the
+                # field count too), so that "record N" is the Nth record of the file
+                segments.append(Segment(number, a, b, total, trunc))
                 ends.append(b)
             self._analysis = RecordAnalysis(self.tok.name, self.max_length, "record", tuple(segments),
                                             context_window=self.tok.context_window,

@@ -15,6 +15,7 @@ which characters), so :mod:`.record_tokens` can map a token back to the document
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from .chat import ChatRenderer, plain_chat
 from .tokenizers import LoadedTokenizer
 
 __all__ = ["DEFAULT_FIELDS", "JOIN", "FieldSpec", "Input", "RawRecord", "RecordError", "dataset_kind",
-           "extract", "read_records", "encode_inputs", "KINDS"]
+           "extract", "read_records", "text_records", "encode_inputs", "KINDS"]
 
 DEFAULT_FIELDS = ("text", "prompt", "content", "sentence", "review", "input")
 JOIN = "\n"  #: between joined fields
@@ -162,60 +163,70 @@ class RawRecord:
 def read_records(path: Path, spec: FieldSpec, render: ChatRenderer = plain_chat) -> Iterator[RawRecord]:
     """The records of one file, streamed (memory does not grow with the file)."""
     kind = dataset_kind(path.name)
-    shown = str(path)
     try:
-        if kind == "jsonl":
-            yield from _jsonl(path, shown, spec, render)
-        elif kind in ("csv", "tsv"):
-            yield from _csv(path, shown, spec, "\t" if kind == "tsv" else ",")
-        elif kind == "parquet":
-            yield from _parquet(path, shown, spec, render)
+        if kind == "parquet":
+            yield from _parquet(path, str(path), spec, render)
         else:
             with path.open(encoding="utf-8", errors="replace", newline="") as f:
-                for number, line in enumerate(f, 1):
-                    text = line.rstrip("\r\n")
-                    if text.strip():
-                        yield RawRecord(shown, number, Input(text, parts=(((), 0, 0, len(text)),)))
+                yield from _from_file(f, kind, str(path), spec, render)
     except OSError as exc:
         raise RecordError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
 
-def _jsonl(path: Path, shown: str, spec: FieldSpec, render: ChatRenderer) -> Iterator[RawRecord]:
-    loads = json.loads
-    with path.open(encoding="utf-8", errors="replace", newline="") as f:
+def text_records(text: str, name: str, spec: FieldSpec, render: ChatRenderer = plain_chat) -> Iterator[RawRecord]:
+    """The records of a document's text, read as the file ``name`` (a path or URI) would be."""
+    kind = dataset_kind(name)
+    if kind == "parquet":
+        raise RecordError(f"{name}: a parquet file is not text")
+    return _from_file(io.StringIO(text, newline=""), kind, name, spec, render)
+
+
+def _from_file(f, kind: str, shown: str, spec: FieldSpec, render: ChatRenderer) -> Iterator[RawRecord]:
+    if kind == "jsonl":
+        yield from _jsonl(f, shown, spec, render)
+    elif kind in ("csv", "tsv"):
+        yield from _csv(f, shown, spec, "\t" if kind == "tsv" else ",")
+    else:
         for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = loads(line)
-            except ValueError as exc:
-                yield RawRecord(shown, number, None, f"invalid JSON: {exc}")
-                continue
-            if not isinstance(obj, dict):
-                yield RawRecord(shown, number, None, f"a JSON {type(obj).__name__}, not an object")
-                continue
-            yield RawRecord(shown, number, extract(obj, spec, render))
+            text = line.rstrip("\r\n")
+            if text.strip():
+                yield RawRecord(shown, number, Input(text, parts=(((), 0, 0, len(text)),)))
 
 
-def _csv(path: Path, shown: str, spec: FieldSpec, delimiter: str) -> Iterator[RawRecord]:
-    with path.open(encoding="utf-8", errors="replace", newline="") as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        header: list[str] | None = None
-        keys: dict[str, int] = {}
-        last = 0
+def _jsonl(f, shown: str, spec: FieldSpec, render: ChatRenderer) -> Iterator[RawRecord]:
+    loads = json.loads
+    for number, line in enumerate(f, 1):
+        if not line.strip():
+            continue
         try:
-            for row in reader:
-                line, last = last + 1, reader.line_num
-                if not row:
-                    continue
-                if header is None:
-                    header = row
-                    keys = {name: i for i, name in enumerate(header)}
-                    continue
-                record = {name: row[i] for i, name in enumerate(header) if i < len(row)}
-                yield RawRecord(shown, line, extract(record, spec, keys=keys))
-        except csv.Error as exc:
-            yield RawRecord(shown, last + 1, None, f"invalid CSV: {exc}")
+            obj = loads(line)
+        except ValueError as exc:
+            yield RawRecord(shown, number, None, f"invalid JSON: {exc}")
+            continue
+        if not isinstance(obj, dict):
+            yield RawRecord(shown, number, None, f"a JSON {type(obj).__name__}, not an object")
+            continue
+        yield RawRecord(shown, number, extract(obj, spec, render))
+
+
+def _csv(f, shown: str, spec: FieldSpec, delimiter: str) -> Iterator[RawRecord]:
+    reader = csv.reader(f, delimiter=delimiter)
+    header: list[str] | None = None
+    keys: dict[str, int] = {}
+    last = 0
+    try:
+        for row in reader:
+            line, last = last + 1, reader.line_num
+            if not row:
+                continue
+            if header is None:
+                header = row
+                keys = {name: i for i, name in enumerate(header)}
+                continue
+            record = {name: row[i] for i, name in enumerate(header) if i < len(row)}
+            yield RawRecord(shown, line, extract(record, spec, keys=keys))
+    except csv.Error as exc:
+        yield RawRecord(shown, last + 1, None, f"invalid CSV: {exc}")
 
 
 def _parquet(path: Path, shown: str, spec: FieldSpec, render: ChatRenderer) -> Iterator[RawRecord]:

@@ -22,6 +22,7 @@ react to those through the hooks.
 - :mod:`.inlay_hints` — token counts at the end of each segment and at the cut (``tokls.inlayHints``)
 - :mod:`.workspace_counts` — ``tokls/workspaceCounts``: every file's count, totals per folder
 - :mod:`.code_actions` — split at the cut, copy what the model sees, classify, compare models
+- :mod:`.dataset_report` — ``tokls.datasetStats``: ``tokls stats`` of an open dataset document
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .code_actions import CodeActions
 from .commands import TokenCommands
 from .compare import Compare
 from .configuration import Configuration
+from .dataset_report import DatasetReport
 from .diagnostics import Diagnostics
 from .hover import Hover
 from .inlay_hints import InlayHints
@@ -39,6 +41,6 @@ from .workspace_counts import WorkspaceCounts
 
 #: in hook order: configuration first, so that the others see the new settings
 FEATURES = [Configuration, Diagnostics, Hover, TokenCommands, Classification, Compare,
-            SemanticTokens, InlayHints, CodeActions, WorkspaceCounts]
+            SemanticTokens, InlayHints, CodeActions, WorkspaceCounts, DatasetReport]
 
 __all__ = ["FEATURES"]

@@ -56,9 +56,9 @@ class CodeActions(Feature):
                                                           latest_only=False)
         except TooLarge:
             return None
-        if not isinstance(index, int) or not 0 <= index < len(analysis.segments):
-            return None
-        return analysis, analysis.segments[index], asked, tok
+        # by its index: a dataset's records skip those that do not parse (index ≠ place in the list)
+        seg = next((s for s in analysis.segments if s.index == index), None) if isinstance(index, int) else None
+        return None if seg is None else (analysis, seg, asked, tok)
 
     async def code_action(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         uri = params.text_document.uri
