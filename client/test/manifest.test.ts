@@ -44,11 +44,14 @@ test("commands have titles and the tokls category; ids do not clash with server 
   assert.deepEqual(ids.sort(), [
     "tokls.classifyLinesOfSelection",
     "tokls.classifySelection",
+    "tokls.compareModels",
     "tokls.datasetReport",
+    "tokls.refreshTokenCounts",
     "tokls.restartServer",
     "tokls.selectModel",
     "tokls.showOutput",
     "tokls.showTokensOfSelection",
+    "tokls.toggleShowTokens",
   ]);
   for (const c of pkg.contributes.commands) {
     assert.equal(c.category, "tokls");

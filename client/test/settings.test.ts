@@ -21,6 +21,9 @@ test("defaults build the protocol's settings tree", () => {
     maxDocumentTokens: 4_000_000,
     exclude: [],
     classifier: { model: "sentiment", longText: "window", stride: 128, batchSize: 32, device: "auto" },
+    dataset: { fields: [] },
+    showTokens: false,
+    inlayHints: true,
   });
 });
 

@@ -52,10 +52,10 @@ export function statusView(count: CountResult, segment = "document"): StatusView
   if (count.selections.length === 1) parts.push(`sel ${formatCount(selTotal)}`);
   else if (count.selections.length > 1) parts.push(`sel ${formatCount(selTotal)} in ${count.selections.length}`);
   parts.push(model);
-  if (count.contextWindow != null && count.maxLength !== null && (segment === "document" || count.segments <= 1)) {
+  if (count.contextWindow !== undefined && count.contextWindow !== null && count.maxLength !== null && (segment === "document" || count.segments <= 1)) {
     parts.push(`${percent(count.tokens, count.maxLength, 1)} of ${formatCount(count.maxLength)}`);
   }
-  if (count.cost != null) parts.push(`≈ ${formatCost(count.cost)}`);
+  if (count.cost !== undefined && count.cost !== null) parts.push(`≈ ${formatCost(count.cost)}`);
   const text = `${warning ? "$(warning)" : "$(symbol-ruler)"} ${parts.join(" · ")}`;
 
   const limit = count.maxLength;
@@ -69,7 +69,7 @@ export function statusView(count: CountResult, segment = "document"): StatusView
       : ` (limit ${formatCount(limit)} per ${unit})`;
   }
   lines.push(doc);
-  if (count.cost != null) lines.push("", `Input cost: ≈ ${formatCost(count.cost)}`);
+  if (count.cost !== undefined && count.cost !== null) lines.push("", `Input cost: ≈ ${formatCost(count.cost)}`);
   if (count.truncated) {
     lines.push("", `$(warning) Over the limit: the model never sees the text past the warning squiggle.`);
   }
