@@ -22,6 +22,7 @@ export interface ServerSettings {
     stride: number;
     batchSize: number;
     device: "auto" | "cpu" | "cuda";
+    backend: "auto" | "onnx" | "torch";
   };
 }
 
@@ -40,6 +41,7 @@ export const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   "classifier.stride": 128,
   "classifier.batchSize": 32,
   "classifier.device": "auto",
+  "classifier.backend": "auto",
 });
 
 export const SERVER_KEYS: readonly string[] = Object.keys(SERVER_DEFAULTS);

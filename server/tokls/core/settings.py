@@ -24,6 +24,7 @@ __all__ = ["SEVERITIES", "Settings", "SeveritySettings", "ClassifierSettings", "
 SEVERITIES = ("off", "hint", "information", "warning", "error")
 LONG_TEXT_MODES = ("window", "truncate")
 DEVICES = ("auto", "cpu", "cuda")
+BACKEND_CHOICES = ("auto", "onnx", "torch")
 
 
 def _choice(default: str, choices: tuple[str, ...]) -> Any:
@@ -50,6 +51,7 @@ class ClassifierSettings:
     stride: int = _integer(128, 0)
     batch_size: int = _integer(32, 1)
     device: str = _choice("auto", DEVICES)
+    backend: str = _choice("auto", BACKEND_CHOICES)
 
 
 @dataclass(frozen=True)
