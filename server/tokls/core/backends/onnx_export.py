@@ -64,6 +64,9 @@ class NotExportable(ClassifierError):
 
 
 def cache_root() -> Path:
+    """``$TOKLS_ONNX_CACHE``, else ``onnx`` in the tokls cache (``$XDG_CACHE_HOME/tokls`` or ``~/.cache/tokls``)."""
+    if os.environ.get("TOKLS_ONNX_CACHE"):
+        return Path(os.environ["TOKLS_ONNX_CACHE"]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "tokls" / "onnx"
 
