@@ -233,7 +233,7 @@ def _write(resolved, out: Path, int8: bool) -> dict:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         quantize_dynamic(str(fp32), str(out / "model.int8.onnx"), weight_type=QuantType.QInt8,
-                         per_channel=True, op_types_to_quantize=["MatMul"])
+                         per_channel=True)
         files["int8"] = "model.int8.onnx"
     import onnxruntime
     import transformers
