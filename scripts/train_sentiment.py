@@ -151,7 +151,7 @@ def plot_reliability(before: dict, after: dict, temperature: float, path: Path) 
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, optimize=True)
+    fig.savefig(path)
     plt.close(fig)
 
 
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-fraction", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--eval-max-length", type=int, default=512, help="length limit when scoring (the run-time limit)")
-    ap.add_argument("--subset", type=int, default=0, help="train on this many sentences only (timing runs); nothing is saved")
+    ap.add_argument("--subset", type=int, default=0, help="smoke/timing runs: train on this many sentences and score 300 validation and test sentences")
     ap.add_argument("--figure", type=Path, default=None, help="reliability diagram PNG (default: OUT/reliability.png)")
     args = ap.parse_args(argv)
 
@@ -217,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     train_items = parts["train"]
     if args.subset:
         train_items = random.Random(args.seed).sample(train_items, args.subset)
+        parts = {**parts, "validation": random.Random(args.seed).sample(parts["validation"], 300),
+                 "test": random.Random(args.seed).sample(parts["test"], 300)}
 
     import torch
     from peft import LoraConfig, TaskType, get_peft_model
@@ -348,10 +350,6 @@ def main(argv: list[str] | None = None) -> int:
     log(f"temperature {temperature:.4f}; test ECE {rel_before['ece'] * 100:.2f}% -> {rel_after['ece'] * 100:.2f}%; "
         f"> {CONFIDENT} confidence: {calibration['test_confident']['after']}")
     log(f"training {train_seconds:.0f} s, total {time.monotonic() - t0:.0f} s")
-    if args.subset:
-        log("subset run: nothing saved")
-        return 0
-
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     meta = {
