@@ -156,3 +156,38 @@ def test_three_way_corpus_and_movie_split(three_way):
         part = Counter(x.label for x in parts[name])
         for label, n in counts.items():
             assert abs(part[label] - 0.1 * n) < 0.02 * n
+
+
+# --------------------------------------------------------------------------------------------
+# The embedded three-way model (real weights; slow)
+
+
+@pytest.mark.slow
+def test_embedded_model_has_three_labels_and_a_temperature():
+    import json
+
+    from tokls.core.checkpoints import embedded_dir
+
+    meta = json.loads((embedded_dir() / "tokls_checkpoint.json").read_text(encoding="utf-8"))
+    assert meta["labels"] == ["NEGATIVE", "NEUTRAL", "POSITIVE"]
+    assert 0.25 < meta["temperature"] < 4
+    size = sum(f.stat().st_size for f in embedded_dir().iterdir() if f.suffix in (".json", ".safetensors"))
+    assert size <= 10 * 1024 * 1024
+
+
+@pytest.mark.slow
+def test_embedded_model_objective_sentences_are_neutral():
+    from tokls.core.classify import Classifier
+
+    sentiment = Classifier("sentiment")
+    assert sentiment.labels == ["NEGATIVE", "NEUTRAL", "POSITIVE"]
+    texts = {
+        "The film runs 104 minutes and was shot in Toronto.": "NEUTRAL",
+        "A young lawyer moves to New York to work for a large firm.": "NEUTRAL",
+        "A warm, funny and beautifully acted film. I loved every minute of it.": "POSITIVE",
+        "One of the best movies of the year: moving, smart and gorgeous.": "POSITIVE",
+        "A dull, lifeless mess. The plot is stupid and the acting is terrible.": "NEGATIVE",
+        "Boring, predictable and far too long; a waste of time.": "NEGATIVE",
+    }
+    results = sentiment.classify_many(list(texts))
+    assert [r.label for r in results] == list(texts.values())
