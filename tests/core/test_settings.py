@@ -26,7 +26,7 @@ def _json(value):
 def test_the_wire_keys():
     assert list(LEAVES) == ["model", "maxLength", "segment", "severity.tokenCount", "severity.truncation",
                             "debounceMs", "maxDocumentSize", "exclude", "classifier.model", "classifier.longText",
-                            "classifier.stride", "classifier.batchSize", "classifier.device"]
+                            "classifier.stride", "classifier.batchSize", "classifier.device", "classifier.backend"]
 
 
 @pytest.mark.parametrize("raw", [None, {}, {"tokls": {}},

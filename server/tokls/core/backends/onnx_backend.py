@@ -4,9 +4,9 @@
 :mod:`.onnx_export`); the first time, it exports it (that one time needs torch and transformers).
 From then on a classification imports only ``onnxruntime``, ``tokenizers`` and ``numpy``: the
 tokenizer comes from the export's ``tokenizer.json``, labels and the length limit from its
-``config.json`` read as JSON, the pad id from its manifest. The manifest's precision (``int8`` for
-the embedded model, ``fp32`` otherwise) picks the graph; ``precision=`` overrides it (the
-benchmarks and the parity tests compare both).
+``config.json`` read as JSON, the pad id from its manifest. The graph is the fp32 one unless
+:func:`~.onnx_export.int8_default` says int8 keeps the model's accuracy; ``precision=`` overrides
+it (the benchmarks and the parity tests compare both).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def export_folder(model: str, progress: Progress | None = None) -> Path:
     folder = cache_root() / cache_key(model)
     if not (folder / MANIFEST).is_file():
         t0 = time.monotonic()
-        export(model, folder, int8=int8_default(model), progress=progress)
+        export(model, folder, progress=progress)
         log.info("classifier %s exported to ONNX in %.1f s", model, time.monotonic() - t0)
     return folder
 
@@ -63,7 +63,7 @@ def load(model: str, *, device: str = "auto", progress: Progress | None = None, 
     manifest = read_json(folder / MANIFEST)
     if manifest.get("format") != EXPORT_FORMAT:
         raise ModelLoadError(f"{folder} holds an ONNX export of another format ({manifest.get('format')!r}).")
-    precision = precision or manifest.get("precision", "fp32")
+    precision = precision or ("int8" if int8_default(model) else "fp32")
     graph = (manifest.get("files") or {}).get(precision)
     if not graph:
         raise ModelLoadError(f"The ONNX export of '{model}' has no {precision} graph.")

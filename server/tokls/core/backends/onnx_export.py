@@ -8,11 +8,11 @@ does), traces it with ``torch.onnx.export`` (eager attention, dynamic batch and 
 the graph against torch on a padded batch, quantizes the weights to int8 (dynamic quantization,
 per channel), and writes, into ``<cache>/onnx/<key>/``:
 
-- ``model.onnx`` (fp32) and ``model.int8.onnx``; the manifest's ``precision`` says which one runs
-  (``int8`` only where :func:`int8_default` says it keeps accuracy);
+- ``model.onnx`` (fp32) and ``model.int8.onnx``; the backend runs int8 only where
+  :func:`int8_default` says it keeps accuracy;
 - ``tokenizer.json`` (the fast tokenizer exactly as the torch backend builds it),
   ``tokenizer_config.json``, ``config.json`` and ``tokls_checkpoint.json`` when the checkpoint has one;
-- ``manifest.json``, written last: the format, the precision to run, the pad id, where the model
+- ``manifest.json``, written last: the format, the graph files, the pad id, where the model
   came from and the versions that exported it. A folder without it is not an export.
 
 Everything is written to a temporary folder that is renamed into place, so two processes never see
@@ -113,10 +113,11 @@ def cache_key(name: str) -> str:
 
 
 def int8_default(name: str) -> bool:
+    """Whether ``name`` runs its int8 graph (see :data:`EMBEDDED_INT8`)."""
     return _is_embedded(name) and EMBEDDED_INT8
 
 
-def export(name: str, target: Path, *, int8: bool, progress=None) -> Path:
+def export(name: str, target: Path, *, progress=None) -> Path:
     """Export ``name`` into ``target`` (once; a finished export is returned as is)."""
     if (target / MANIFEST).is_file():
         return target
@@ -135,7 +136,7 @@ def export(name: str, target: Path, *, int8: bool, progress=None) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
         try:
             with _quiet():
-                manifest = _write(resolved, tmp, int8)
+                manifest = _write(resolved, tmp)
             manifest["source"] = resolved.source
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
             try:
@@ -177,7 +178,7 @@ def _quiet() -> Iterator[None]:
             root.removeHandler(placeholder)
 
 
-def _write(resolved, out: Path, int8: bool) -> dict:
+def _write(resolved, out: Path) -> dict:
     import numpy as np
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -239,7 +240,6 @@ def _write(resolved, out: Path, int8: bool) -> dict:
 
     return {
         "format": EXPORT_FORMAT,
-        "precision": "int8" if int8 else "fp32",
         "files": files,
         "pad_id": int(pad_id),
         "opset": OPSET,
