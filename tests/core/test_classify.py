@@ -1,8 +1,9 @@
 """The classification core: pipeline steps, activation, windows, batching, cancellation, errors, CLI.
 
 Fast tests use tiny, randomly initialised BERT classifiers built on the fly (with the packaged
-MiniLM tokenizer); the ``slow`` ones load the real embedded sentiment model. Tests that need torch
-carry the ``torch`` marker.
+MiniLM tokenizer), run by both backends (``torch``, and ``onnx`` on an export made in the test's
+cache; the reference logits always come from torch); the ``slow`` ones load the real embedded
+sentiment model. Tests that need torch carry the ``torch`` marker.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ POSITIVE = "A warm, funny and beautifully acted film. I loved every minute of it
 NEGATIVE = "A dull, lifeless mess. The plot is stupid and the acting is terrible."
 
 torch_only = pytest.mark.torch
+BACKENDS = ["torch", "onnx"]
 
 
 def minilm_dir():
@@ -76,17 +78,21 @@ def tiny_dir(tmp_path_factory):
     return _tiny(tmp_path_factory.mktemp("tiny"), ["alpha", "beta", "gamma"])
 
 
-@pytest.fixture(scope="session")
-def tiny(tiny_dir):
-    return Classifier(str(tiny_dir))
+@pytest.fixture(scope="session", params=BACKENDS)
+def tiny(tiny_dir, request):
+    return Classifier(str(tiny_dir), backend=request.param)
+
+
+_REFERENCES: dict[str, Classifier] = {}
 
 
 def _logits(classifier, ids):
-    """The model's own logits for one input, straight from torch (no tokls pipeline)."""
+    """The model's own logits for one input, straight from torch (no tokls pipeline), whatever the backend."""
     import torch
 
+    reference = _REFERENCES.setdefault(classifier.model_name, Classifier(classifier.model_name, backend="torch"))
     with torch.inference_mode():
-        return classifier.load().backend.model(input_ids=torch.tensor([ids])).logits[0].float()
+        return reference.load().backend.model(input_ids=torch.tensor([ids])).logits[0].float()
 
 
 HELLO_IDS = [101, 7592, 2088, 102]  # [CLS] hello world [SEP] in the MiniLM vocabulary
@@ -214,17 +220,19 @@ def test_scores_are_complete_sorted_softmax(tiny):
 
 
 @torch_only
-def test_multi_label_uses_sigmoid(tmp_path):
-    multi = Classifier(str(_tiny(tmp_path, ["x", "y"], "multi_label_classification")))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_multi_label_uses_sigmoid(tmp_path, backend):
+    multi = Classifier(str(_tiny(tmp_path, ["x", "y"], "multi_label_classification")), backend=backend)
     r = multi.classify("hello world")
     assert r.multi_label
     assert probs(r, ["x", "y"]) == pytest.approx(_logits(multi, HELLO_IDS).sigmoid().tolist(), abs=1e-6)
 
 
 @torch_only
-def test_one_logit_model_uses_sigmoid(tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_logit_model_uses_sigmoid(tmp_path, backend):
     # problem_type None with one label: transformers' pipeline applies a sigmoid (a softmax would be 1.0)
-    one = Classifier(str(_tiny(tmp_path, ["relevant"], None)))
+    one = Classifier(str(_tiny(tmp_path, ["relevant"], None)), backend=backend)
     r = one.classify("hello world")
     (score,) = _logits(one, HELLO_IDS).sigmoid().tolist()
     assert r.multi_label and r.label == "relevant" and r.score == pytest.approx(score, abs=1e-6)
@@ -232,8 +240,9 @@ def test_one_logit_model_uses_sigmoid(tmp_path):
 
 
 @torch_only
-def test_regression_model_reports_raw_values(tmp_path):
-    reg = Classifier(str(_tiny(tmp_path, ["LABEL_0"], "regression")))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_regression_model_reports_raw_values(tmp_path, backend):
+    reg = Classifier(str(_tiny(tmp_path, ["LABEL_0"], "regression")), backend=backend)
     text = long_text(700)  # two windows: the mean of raw values
     r = reg.classify(text)
     assert not r.multi_label and len(r.windows) == 2
@@ -394,22 +403,30 @@ def test_cli_errors(tmp_path, capsys):
 # the real embedded model
 
 
-@pytest.fixture(scope="session")
-def sentiment():
-    return Classifier("sentiment")
+_SENTIMENT: dict[str, Classifier] = {}
+
+
+def sentiment_with(backend: str) -> Classifier:
+    return _SENTIMENT.setdefault(backend, Classifier("sentiment", backend=backend))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def sentiment(request):
+    return sentiment_with(request.param)
 
 
 @pytest.mark.slow
 @torch_only
 def test_sentiment_labels_clear_sentences(sentiment):
-    assert sentiment.labels == ["NEGATIVE", "POSITIVE"]
+    assert sentiment.labels == ["NEGATIVE", "NEUTRAL", "POSITIVE"]
+    assert 0.25 < sentiment.load().info.temperature < 4  # the checkpoint's calibration reaches the pipeline
     pos, neg = sentiment.classify_many([POSITIVE, NEGATIVE])
     assert pos.label == "POSITIVE" and pos.score > 0.8
     assert neg.label == "NEGATIVE" and neg.score > 0.8
-    for text in ("One of the best movies of the year: moving, smart and gorgeous.",
-                 "Boring, predictable and far too long; a waste of time."):
-        expected = "POSITIVE" if text.startswith("One") else "NEGATIVE"
-        assert sentiment.classify(text).label == expected
+    for text, expected in (("One of the best movies of the year: moving, smart and gorgeous.", "POSITIVE"),
+                           ("Boring, predictable and far too long; a waste of time.", "NEGATIVE"),
+                           ("The film runs 104 minutes and was shot in Toronto.", "NEUTRAL")):
+        assert sentiment.classify(text).label == expected, text
 
 
 @pytest.mark.slow
@@ -425,28 +442,31 @@ def test_sentiment_batch_equals_one_at_a_time(sentiment):
 
 @pytest.mark.slow
 @torch_only
-def test_sentiment_window_aggregation_by_hand(sentiment):
+def test_sentiment_window_aggregation_by_hand():
     """Windows from transformers' own overflow tokenization, scored one by one, then averaged."""
     import torch
     from transformers import AutoTokenizer
 
+    sentiment = sentiment_with("torch")  # its own forward pass is the reference (ONNX: test_onnx_backend.py)
     text = " ".join([POSITIVE, NEGATIVE] * 60)
     r = sentiment.classify(text, ClassifyOptions(stride=64))
     hf = AutoTokenizer.from_pretrained(str(minilm_dir()))
     enc = hf(text, truncation=True, max_length=512, stride=64, return_overflowing_tokens=True)
     model = sentiment.load().backend.model
+    temperature = sentiment.load().info.temperature  # the checkpoint's calibration
+    labels = sentiment.labels
     per_window = []
     with torch.inference_mode():
         for ids in enc["input_ids"]:
             logits = model(input_ids=torch.tensor([ids])).logits[0]
-            per_window.append(torch.softmax(logits, -1).tolist())
+            per_window.append(torch.softmax(logits / temperature, -1).tolist())
     assert len(r.windows) == len(per_window) > 1
     for w, p in zip(r.windows, per_window):
-        assert probs(w, ["NEGATIVE", "POSITIVE"]) == pytest.approx(p, abs=1e-5)
+        assert probs(w, labels) == pytest.approx(p, abs=1e-5)
     mean = np.mean(per_window, axis=0)
     assert r.aggregation == "mean"
-    assert probs(r, ["NEGATIVE", "POSITIVE"]) == pytest.approx(mean.tolist(), abs=1e-5)
-    assert r.label == ("POSITIVE" if mean[1] > mean[0] else "NEGATIVE")
+    assert probs(r, labels) == pytest.approx(mean.tolist(), abs=1e-5)
+    assert r.label == labels[int(np.argmax(mean))]
 
 
 @pytest.mark.slow

@@ -27,7 +27,7 @@ def test_the_wire_keys():
     assert list(LEAVES) == ["model", "maxLength", "budget.warnAt", "segment", "severity.tokenCount", "severity.truncation",
                             "debounceMs", "maxDocumentSize", "maxDocumentTokens", "exclude", "classifier.model",
                             "classifier.longText", "classifier.stride", "classifier.batchSize", "classifier.device",
-                            "dataset.fields", "showTokens", "inlayHints"]
+                            "classifier.backend", "dataset.fields", "showTokens", "inlayHints"]
 
 
 @pytest.mark.parametrize("raw", [None, {}, {"tokls": {}},

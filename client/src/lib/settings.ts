@@ -24,6 +24,7 @@ export interface ServerSettings {
     stride: number;
     batchSize: number;
     device: "auto" | "cpu" | "cuda";
+    backend: "auto" | "onnx" | "torch";
   };
   dataset: { fields: string[] };
   showTokens: boolean;
@@ -50,6 +51,7 @@ export const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   "dataset.fields": [],
   showTokens: false,
   inlayHints: true,
+  "classifier.backend": "auto",
 });
 
 export const SERVER_KEYS: readonly string[] = Object.keys(SERVER_DEFAULTS);

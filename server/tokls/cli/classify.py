@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..core.settings import DEVICES, LONG_TEXT_MODES, ClassifierSettings
+from ..core.settings import BACKEND_CHOICES, DEVICES, LONG_TEXT_MODES, ClassifierSettings
 from ._io import CliError, non_negative, positive, read_text
 
 __all__ = ["register", "run"]
@@ -43,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"inputs per forward pass (default {defaults.batch_size})")
     p.add_argument("--device", choices=DEVICES, default=defaults.device,
                    help=f"default {defaults.device} (auto: CUDA when present)")
+    p.add_argument("--backend", choices=BACKEND_CHOICES, default=defaults.backend,
+                   help=f"default {defaults.backend} (ONNX Runtime on a cached export when onnxruntime is "
+                   "installed, else torch)")
     p.set_defaults(run=run)
 
 
@@ -65,7 +68,7 @@ def run(args) -> int:
     options = ClassifyOptions(
         long_text=args.long_text, stride=args.stride, max_length=args.max_length, batch_size=args.batch_size
     )
-    classifier = Classifier(args.model, device=args.device)
+    classifier = Classifier(args.model, device=args.device, backend=args.backend)
     try:
         if args.lines or args.paragraphs:
             segments = split_segments(text, "paragraph" if args.paragraphs else "line")

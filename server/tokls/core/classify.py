@@ -3,7 +3,7 @@
 ``Classifier(model, device=..., backend=...)`` wraps a checkpoint (``sentiment``, the embedded
 default; a local folder; a hub id, see :mod:`tokls.core.checkpoints`). It loads lazily, once,
 under a lock, on the thread that first needs it (the language server calls it from a worker
-thread), through a backend (:mod:`tokls.core.backends`; ``torch`` today), and never with
+thread), through a backend (:mod:`tokls.core.backends`: ``onnx``, ``torch``, or ``auto``), and never with
 ``trust_remote_code``. Each call takes :class:`ClassifyOptions` and runs
 
 1. **preprocess** (here): every text is encoded once without special tokens (offsets are code
@@ -16,7 +16,8 @@ thread), through a backend (:mod:`tokls.core.backends`; ``torch`` today), and ne
    ``progress`` told after it.
 3. **postprocess** (here): the activation is chosen from the model's config as transformers'
    text-classification pipeline does (:func:`activation_for`: softmax for single-label models,
-   sigmoid for multi-label and one-logit models, none for regression); label names come from
+   sigmoid for multi-label and one-logit models, none for regression), applied to the logits
+   divided by the checkpoint's calibration ``temperature`` when it has one; label names come from
    ``id2label``. A text's score is the mean of its windows' scores (``aggregation: "mean"``);
    every label is reported, sorted by score, with the top one as ``label``.
 
@@ -37,7 +38,7 @@ from .analysis import segment_spans
 from .backends import BACKENDS, Loaded, load_backend
 from .checkpoints import ClassifierError, ModelLoadError, ModelNotFound
 from .classify_results import ClassificationResult, LabelScore, WindowResult, scores_json
-from .settings import DEVICES, LONG_TEXT_MODES, ClassifierSettings
+from .settings import BACKEND_CHOICES, DEVICES, LONG_TEXT_MODES, ClassifierSettings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -193,11 +194,12 @@ class _Prepared:
 class Classifier:
     """A lazily loaded sequence classifier (see the module docstring)."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = _DEFAULTS.device, backend: str = "torch") -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = _DEFAULTS.device,
+                 backend: str = _DEFAULTS.backend) -> None:
         if device not in DEVICES:
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {device!r}")
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        if backend not in BACKEND_CHOICES or (backend != "auto" and backend not in BACKENDS):
+            raise ValueError(f"backend must be one of {', '.join(BACKEND_CHOICES)}, not {backend!r}")
         self.model_name = model or DEFAULT_MODEL
         self.device = device
         self.backend = backend
@@ -230,7 +232,7 @@ class Classifier:
                 info = loaded.info
                 log.info(
                     "classifier %s loaded from %s with %s on %s in %.1f s (%d labels, max %d tokens)",
-                    self.display_name, info.source, self.backend, loaded.backend.device,
+                    self.display_name, info.source, loaded.backend.name, loaded.backend.device,
                     time.monotonic() - t0, len(info.labels), info.max_length,
                 )
                 self._loaded = loaded
@@ -349,6 +351,8 @@ class Classifier:
         info = self.load().info
         labels = info.labels
         activation = activation_for(info.problem_type, len(labels))
+        if info.temperature != 1.0 and activation != "none":
+            logits = logits / np.float32(info.temperature)  # the checkpoint's calibration
         scores_of = activate(logits, activation)
         by_text: list[list[int]] = [[] for _ in prepared.texts]
         for i, inp in enumerate(prepared.inputs):

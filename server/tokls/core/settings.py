@@ -28,6 +28,7 @@ DEVICES = ("auto", "cpu", "cuda")
 #: one model input per: document, paragraph, line, or dataset record (automatic for .jsonl/.ndjson/.csv/.tsv
 #: files left at "document"; see tokls.core.record_tokens)
 SEGMENTS = (*_TEXT_SEGMENTS, "record")
+BACKEND_CHOICES = ("auto", "onnx", "torch")
 
 
 def _choice(default: str, choices: tuple[str, ...]) -> Any:
@@ -68,6 +69,7 @@ class ClassifierSettings:
     stride: int = _integer(128, 0)
     batch_size: int = _integer(32, 1)
     device: str = _choice("auto", DEVICES)
+    backend: str = _choice("auto", BACKEND_CHOICES)
 
 
 @dataclass(frozen=True)

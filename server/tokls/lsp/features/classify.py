@@ -55,16 +55,17 @@ class Classification(Feature):
     def __init__(self, server: ToklsServer) -> None:
         super().__init__(server)
         self._classifier: Classifier | None = None
-        self._loaded_for: tuple[str, str] | None = None  # (model, device) of _classifier
+        self._loaded_for: tuple[str, str, str] | None = None  # (model, device, backend) of _classifier
         self.command("tokls.classify", self.classify)
         self.command("tokls.classifyLines", self.classify_lines)
 
     def _current(self) -> tuple[Classifier, ClassifyOptions]:
-        """The configured classifier (a new one, and model, when model or device changed)."""
+        """The configured classifier (a new one, and model, when model, device or backend changed)."""
         s = self.server.settings.classifier
-        if self._classifier is None or self._loaded_for != (s.model, s.device):
-            self._classifier = Classifier(s.model, device=s.device)  # the old one (and its model) is dropped
-            self._loaded_for = (s.model, s.device)
+        if self._classifier is None or self._loaded_for != (s.model, s.device, s.backend):
+            # the old one (and its model) is dropped
+            self._classifier = Classifier(s.model, device=s.device, backend=s.backend)
+            self._loaded_for = (s.model, s.device, s.backend)
         return self._classifier, ClassifyOptions(long_text=s.long_text, stride=s.stride, batch_size=s.batch_size)
 
     # pygls demands every declared parameter: optional ones come through *args
