@@ -22,6 +22,8 @@ export interface ServerSettings {
     stride: number;
     batchSize: number;
     device: "auto" | "cpu" | "cuda";
+    endpoint: string | null;
+    timeoutMs: number;
   };
 }
 
@@ -40,6 +42,8 @@ export const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   "classifier.stride": 128,
   "classifier.batchSize": 32,
   "classifier.device": "auto",
+  "classifier.endpoint": null,
+  "classifier.timeoutMs": 30_000,
 });
 
 export const SERVER_KEYS: readonly string[] = Object.keys(SERVER_DEFAULTS);

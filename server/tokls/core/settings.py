@@ -12,6 +12,7 @@ of problems, each a sentence a user can act on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import Field, dataclass, field, fields, replace
 from typing import Any, Iterator, Mapping
 
@@ -50,6 +51,8 @@ class ClassifierSettings:
     stride: int = _integer(128, 0)
     batch_size: int = _integer(32, 1)
     device: str = _choice("auto", DEVICES)
+    endpoint: str | None = field(default=None, metadata={"url": True, "nullable": True})
+    timeout_ms: int = _integer(30_000, 1)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,12 @@ def _check(path: str, f: Field, value: Any, default: Any, problems: list[str]) -
         if value < minimum:
             return bad(f"an integer ≥ {minimum}")
         return int(value)
+    if f.metadata.get("url"):  # an http(s) URL, or null / "" for none
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str) and re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+            return value.strip().rstrip("/")
+        return bad("an http:// or https:// URL, or null")
     if isinstance(default, tuple):
         if isinstance(value, str):
             value = [value]
