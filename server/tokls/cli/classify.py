@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core.settings import DEVICES, LONG_TEXT_MODES, ClassifierSettings
 from ._io import read_text
+from .classify_batch import add_batch_arguments, run_batch
 
 __all__ = ["register", "run"]
 
@@ -43,6 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"inputs per forward pass (default {defaults.batch_size})")
     p.add_argument("--device", choices=DEVICES, default=defaults.device,
                    help=f"default {defaults.device} (auto: CUDA when present)")
+    p.add_argument("--endpoint", default=None,
+                   help="classify through a TEI-compatible endpoint (URL, e.g. from `tokls serve-model`)")
+    p.add_argument("--timeout", type=float, default=defaults.timeout_ms / 1000,
+                   help=f"seconds to wait for the endpoint per batch (default {defaults.timeout_ms / 1000:g})")
+    add_batch_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -61,11 +67,13 @@ def _read_input(args) -> str:
 def run(args) -> int:
     from ..core.classify import Classifier, ClassifierError, ClassifyOptions, split_segments
 
+    if args.input or args.output:
+        return run_batch(args)
     text = _read_input(args)
     options = ClassifyOptions(
         long_text=args.long_text, stride=args.stride, max_length=args.max_length, batch_size=args.batch_size
     )
-    classifier = Classifier(args.model, device=args.device)
+    classifier = Classifier(args.model, device=args.device, endpoint=args.endpoint, timeout=args.timeout)
     try:
         if args.lines or args.paragraphs:
             segments = split_segments(text, "paragraph" if args.paragraphs else "line")

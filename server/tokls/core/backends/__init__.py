@@ -32,6 +32,7 @@ Progress = Callable[[str, "int | None"], None]
 #: backend name → module with a ``load(model, *, device, progress) -> Loaded`` function
 BACKENDS: dict[str, str] = {
     "torch": "tokls.core.backends.torch_backend",
+    "remote": "tokls.core.backends.remote_backend",
 }
 
 
@@ -48,6 +49,11 @@ class Backend(Protocol):
         """
         ...
 
+    # A backend that takes texts instead (an HTTP endpoint that tokenizes on its side) sets
+    # ``takes_texts = True`` and has ``forward_texts(texts: list[str]) -> logits np`` (texts ×
+    # labels): the pipeline still cuts windows with ``ModelInfo.tokenizer`` and sends each
+    # window's text; activation and aggregation stay the pipeline's.
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -61,6 +67,7 @@ class ModelInfo:
     labels: tuple[str, ...]  # in logit order (``id2label``)
     problem_type: str | None  # the config's: single_label_classification, multi_label_classification, regression
     source: str  # where the model came from, for the log
+    name: str | None = None  # the model's name when the backend knows it better than the caller (an endpoint's)
 
 
 @dataclass(frozen=True)
@@ -69,10 +76,12 @@ class Loaded:
     info: ModelInfo
 
 
-def load_backend(name: str, model: str, *, device: str = "auto", progress: Progress | None = None) -> Loaded:
-    """Load ``model`` with the backend called ``name`` (see :data:`BACKENDS`)."""
+def load_backend(name: str, model: str, *, device: str = "auto", progress: Progress | None = None,
+                 **options) -> Loaded:
+    """Load ``model`` with the backend called ``name`` (see :data:`BACKENDS`); ``options`` are the
+    backend's own (the remote one's ``endpoint`` and ``timeout``)."""
     module_name = BACKENDS.get(name)
     if module_name is None:
         raise ClassifierError(f"Unknown classifier backend {name!r} (known: {', '.join(BACKENDS)}).")
     module = importlib.import_module(module_name)
-    return module.load(model, device=device, progress=progress)
+    return module.load(model, device=device, progress=progress, **options)
