@@ -12,6 +12,7 @@ from __future__ import annotations
 __all__ = ["RAY_HINT", "RayMissing", "import_ray", "start_ray"]
 
 RAY_HINT = 'Ray is not installed: pip install "tokls[ray]"'
+_LOCAL_ONLY_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
 class RayMissing(RuntimeError):
@@ -34,7 +35,16 @@ def start_ray(address: str | None, num_cpus: int | None = None):
     dashboard). Returns the ``ray`` module; the caller calls ``ray.shutdown()`` when done."""
     import os
 
+    if not address:
+        # Ray resolves 127.0.0.1 to the machine's address and binds its gRPC servers on every
+        # interface unless it runs as a single-machine instance; ask for that mode (read when ray
+        # is imported, and by the processes it starts), so that every port it opens is loopback.
+        os.environ[_LOCAL_ONLY_ENV] = "0"
     ray = import_ray()
+    if not address:
+        from ray._private import ray_constants
+
+        ray_constants.ENABLE_RAY_CLUSTER = False  # ray may have been imported before the variable was set
     if address:
         ray.init(address=address, log_to_driver=False)
     else:

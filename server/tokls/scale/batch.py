@@ -227,20 +227,23 @@ def run_ray(job: BatchJob, *, address: str | None = None, num_cpus: int | None =
 
     _pyarrow()
     prepare_output(job.output)
-    ray = start_ray(address, num_cpus)
+    # a local instance gets one logical CPU more than the cores: the actors take one each and
+    # Ray Data's read and write tasks need one too (without it they wait for ever)
+    ray = start_ray(address, num_cpus or (None if address else (os.cpu_count() or 1) + 1))
     try:
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True
         ctx.enable_progress_bars = sys.stderr.isatty()
         read = {"parquet": ray.data.read_parquet, "csv": ray.data.read_csv, "json": ray.data.read_json}
         ds = read[job.input_format](list(job.files), **({"lines": True} if job.input_format == "json" else {}))
-        if concurrency is None:
-            per_actor = 1.0
-            concurrency = max(1, int(ray.cluster_resources().get("GPU" if num_gpus else "CPU", 1) //
-                                     (num_gpus or per_actor)))
+        if concurrency is None:  # one actor per GPU, or per CPU but one (left to the read and write tasks)
+            total = ray.cluster_resources()
+            concurrency = int(total.get("GPU", 0) // num_gpus) if num_gpus else int(total.get("CPU", 1)) - 1
+            concurrency = max(1, concurrency)
         resources = {"num_gpus": num_gpus} if num_gpus else {"num_cpus": 1}
         ds = ds.map_batches(Predictor, fn_constructor_kwargs={"job": job}, batch_size=job.records_per_batch,
-                            batch_format="pyarrow", concurrency=concurrency, **resources)
+                            batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=concurrency),
+                            **resources)
         if job.output_format == "parquet":
             ds.write_parquet(job.output)
         else:
