@@ -6,7 +6,8 @@
 #     editor   the language server and the CLI's tokenization commands: tokenizers, pygls, numpy
 #              (no torch: ~150 MB of venv in all)
 #     full     editor + classification and training: torch, transformers, peft (default for the demo)
-#     dev      full + the test tools (pytest, pytest-lsp, hypothesis): what scripts/test.sh needs
+#     dev      full + the test tools (pytest, pytest-lsp, hypothesis) + the ray extra (Ray Serve and
+#              Ray Data, ~500 MB, for the tests marked ray): what scripts/test.sh needs
 #   PYTHON=python3.11 bash scripts/install.sh dev      base interpreter for a new .venv
 #   TOKLS_TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"   how torch
 #              is installed when it is missing (default: torch==2.13.0 from the configured index)
@@ -16,7 +17,7 @@ profile="${1:-${TOKLS_PROFILE:-full}}"
 case "$profile" in
   editor) extras="" ;;
   full) extras="[classify]" ;;
-  dev) extras="[classify,test]" ;;
+  dev) extras="[classify,test,ray]" ;;
   *) echo "unknown profile '$profile' (editor, full or dev)" >&2; exit 2 ;;
 esac
 # shellcheck source=python-env.sh
