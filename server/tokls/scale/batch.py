@@ -234,12 +234,15 @@ def run_ray(job: BatchJob, *, address: str | None = None, num_cpus: int | None =
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True
         ctx.enable_progress_bars = sys.stderr.isatty()
-        read = {"parquet": ray.data.read_parquet, "csv": ray.data.read_csv, "json": ray.data.read_json}
-        ds = read[job.input_format](list(job.files), **({"lines": True} if job.input_format == "json" else {}))
         if concurrency is None:  # one actor per GPU, or per CPU but one (left to the read and write tasks)
             total = ray.cluster_resources()
             concurrency = int(total.get("GPU", 0) // num_gpus) if num_gpus else int(total.get("CPU", 1)) - 1
             concurrency = max(1, concurrency)
+        read = {"parquet": ray.data.read_parquet, "csv": ray.data.read_csv, "json": ray.data.read_json}
+        options = {"lines": True} if job.input_format == "json" else {}
+        if len(job.files) < 4 * concurrency:  # few files: split them, or one actor gets all the work
+            options["override_num_blocks"] = 4 * concurrency
+        ds = read[job.input_format](list(job.files), **options)
         resources = {"num_gpus": num_gpus} if num_gpus else {"num_cpus": 1}
         ds = ds.map_batches(Predictor, fn_constructor_kwargs={"job": job}, batch_size=job.records_per_batch,
                             batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=concurrency),
