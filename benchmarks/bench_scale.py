@@ -100,7 +100,7 @@ def main() -> int:
                 actor_job = BatchJob(**{**job.__dict__, "output": str(out)})
                 log(f"Ray Data with {actors} actor(s) ...")
                 t0 = time.perf_counter()
-                ds = ray.data.read_parquet([str(data)], override_num_blocks=4 * actors)  # as run_ray does
+                ds = ray.data.read_parquet([str(data)]).repartition(target_num_rows_per_block=256)  # as run_ray
                 ds = ds.map_batches(Predictor, fn_constructor_kwargs={"job": actor_job}, batch_size=256,
                                     batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=actors),
                                     num_cpus=1)

@@ -239,10 +239,9 @@ def run_ray(job: BatchJob, *, address: str | None = None, num_cpus: int | None =
             concurrency = int(total.get("GPU", 0) // num_gpus) if num_gpus else int(total.get("CPU", 1)) - 1
             concurrency = max(1, concurrency)
         read = {"parquet": ray.data.read_parquet, "csv": ray.data.read_csv, "json": ray.data.read_json}
-        options = {"lines": True} if job.input_format == "json" else {}
-        if len(job.files) < 4 * concurrency:  # few files: split them, or one actor gets all the work
-            options["override_num_blocks"] = 4 * concurrency
-        ds = read[job.input_format](list(job.files), **options)
+        ds = read[job.input_format](list(job.files), **({"lines": True} if job.input_format == "json" else {}))
+        # blocks of one batch (streaming): a single big file would otherwise feed a single actor
+        ds = ds.repartition(target_num_rows_per_block=job.records_per_batch)
         resources = {"num_gpus": num_gpus} if num_gpus else {"num_cpus": 1}
         ds = ds.map_batches(Predictor, fn_constructor_kwargs={"job": job}, batch_size=job.records_per_batch,
                             batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=concurrency),
