@@ -40,7 +40,11 @@ def _http(url: str, payload=None, timeout: float = 30):
             body = response.read()
             return response.status, json.loads(body) if body else None
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
+        body = exc.read()
+        try:
+            return exc.code, json.loads(body or b"null")
+        except ValueError:  # Serve's proxy answers in plain text until the application is deployed
+            return exc.code, body.decode("utf-8", "replace")
 
 
 def _group_alive(pgid: int) -> list[str]:
@@ -66,7 +70,9 @@ def served():
                 pass
             time.sleep(1)
         else:
-            pytest.fail(f"serve-model did not come up: {proc.poll()=}")
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+            pytest.fail(f"serve-model did not come up (exit {proc.wait(timeout=120)}):\n{proc.stdout.read()[-3000:]}")
         yield url, proc
     finally:
         if proc.poll() is None:
