@@ -8,7 +8,8 @@
 #     full     editor + classification and training: onnxruntime (inference), torch, transformers,
 #              peft, onnx (training, and the one-time ONNX export of the embedded classifier, done
 #              here so that the first classification in an editor starts without torch); the default
-#     dev      full + the test tools (pytest, pytest-lsp, hypothesis): what scripts/test.sh needs
+#     dev      full + the test tools (pytest, pytest-lsp, hypothesis) + the ray extra (Ray Serve and
+#              Ray Data, ~500 MB, for the tests marked ray): what scripts/test.sh needs
 #   PYTHON=python3.11 bash scripts/install.sh dev      base interpreter for a new .venv
 #   TOKLS_TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"   how torch
 #              is installed when it is missing (default: torch==2.13.0 from the configured index)
@@ -18,7 +19,7 @@ profile="${1:-${TOKLS_PROFILE:-full}}"
 case "$profile" in
   editor) extras="" ;;
   full) extras="[classify]" ;;
-  dev) extras="[classify,test,datasets]" ;;
+  dev) extras="[classify,test,datasets,ray]" ;;
   *) echo "unknown profile '$profile' (editor, full or dev)" >&2; exit 2 ;;
 esac
 # shellcheck source=python-env.sh

@@ -27,7 +27,8 @@ def test_the_wire_keys():
     assert list(LEAVES) == ["model", "maxLength", "budget.warnAt", "segment", "severity.tokenCount", "severity.truncation",
                             "debounceMs", "maxDocumentSize", "maxDocumentTokens", "exclude", "classifier.model",
                             "classifier.longText", "classifier.stride", "classifier.batchSize", "classifier.device",
-                            "classifier.backend", "dataset.fields", "showTokens", "inlayHints"]
+                            "classifier.backend", "classifier.endpoint", "classifier.timeoutMs", "dataset.fields",
+                            "showTokens", "inlayHints"]
 
 
 @pytest.mark.parametrize("raw", [None, {}, {"tokls": {}},
@@ -55,6 +56,15 @@ def test_a_full_valid_tree_bare_and_wrapped():
     settings, problems = parse_settings({"maxLength": None, "exclude": ["a/**", "*.md"]})
     assert problems == [] and settings.max_length is None and settings.exclude == ("a/**", "*.md")
     assert isinstance(parse_settings({"maxLength": 256.0})[0].max_length, int)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (" http://127.0.0.1:8000/ ", "http://127.0.0.1:8000"), ("https://tei.example/v1", "https://tei.example/v1"),
+    ("", None), (None, None),
+])
+def test_the_classifier_endpoint_is_an_http_url_or_none(raw, expected):
+    settings, problems = parse_settings({"classifier": {"endpoint": raw, "timeoutMs": 500}})
+    assert problems == [] and settings.classifier.endpoint == expected and settings.classifier.timeout_ms == 500
 
 
 def test_tokls_is_unwrapped_only_when_it_is_the_only_key():
@@ -101,6 +111,12 @@ CHOICES = "'off', 'hint', 'information', 'warning', 'error'"
      "tokls.classifier.batchSize = 0 is invalid: expected an integer ≥ 1; using 32."),
     ({"classifier": {"device": "tpu"}},
      "tokls.classifier.device = 'tpu' is invalid: expected one of 'auto', 'cpu', 'cuda'; using 'auto'."),
+    ({"classifier": {"endpoint": "localhost:8000"}},
+     "tokls.classifier.endpoint = 'localhost:8000' is invalid: expected an http:// or https:// URL, or null; using None."),
+    ({"classifier": {"endpoint": 8000}},
+     "tokls.classifier.endpoint = 8000 is invalid: expected an http:// or https:// URL, or null; using None."),
+    ({"classifier": {"timeoutMs": 0}},
+     "tokls.classifier.timeoutMs = 0 is invalid: expected an integer ≥ 1; using 30000."),
     ({"classifier": [1]}, "tokls.classifier must be an object, got list; using defaults."),
     ({"showTokens": "yes"}, "tokls.showTokens = 'yes' is invalid: expected true or false; using False."),
     ({"inlayHints": 0}, "tokls.inlayHints = 0 is invalid: expected true or false; using True."),

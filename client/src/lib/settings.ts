@@ -25,6 +25,8 @@ export interface ServerSettings {
     batchSize: number;
     device: "auto" | "cpu" | "cuda";
     backend: "auto" | "onnx" | "torch";
+    endpoint: string | null;
+    timeoutMs: number;
   };
   dataset: { fields: string[] };
   showTokens: boolean;
@@ -52,6 +54,8 @@ export const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   showTokens: false,
   inlayHints: true,
   "classifier.backend": "auto",
+  "classifier.endpoint": null,
+  "classifier.timeoutMs": 30_000,
 });
 
 export const SERVER_KEYS: readonly string[] = Object.keys(SERVER_DEFAULTS);

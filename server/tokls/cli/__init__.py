@@ -12,14 +12,14 @@ import sys
 from typing import Iterable
 
 from .. import __version__
-from . import check, classify, serve, tokenize, train
+from . import check, classify, serve, serve_model, tokenize, train
 from . import compare, models, stats
 from ._io import CliError
 
 __all__ = ["build_parser", "main"]
 
 #: in the order ``tokls --help`` lists them
-SUBCOMMANDS = (serve, check, tokenize, classify, train, compare, models, stats)
+SUBCOMMANDS = (serve, check, tokenize, classify, train, compare, models, stats, serve_model)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core.settings import BACKEND_CHOICES, DEVICES, LONG_TEXT_MODES, ClassifierSettings
 from ._io import CliError, non_negative, positive, read_text
+from .classify_batch import add_batch_arguments, run_batch
 
 __all__ = ["register", "run"]
 
@@ -46,6 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", choices=BACKEND_CHOICES, default=defaults.backend,
                    help=f"default {defaults.backend} (ONNX Runtime on a cached export when onnxruntime is "
                    "installed, else torch)")
+    p.add_argument("--endpoint", default=None,
+                   help="classify through a TEI-compatible endpoint (URL, e.g. from `tokls serve-model`)")
+    p.add_argument("--timeout", type=float, default=defaults.timeout_ms / 1000,
+                   help=f"seconds to wait for the endpoint per batch (default {defaults.timeout_ms / 1000:g})")
+    add_batch_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -64,11 +70,14 @@ def _read_input(args) -> str:
 def run(args) -> int:
     from ..core.classify import Classifier, ClassifierError, ClassifyOptions, split_segments
 
+    if args.input or args.output:
+        return run_batch(args)
     text = _read_input(args)
     options = ClassifyOptions(
         long_text=args.long_text, stride=args.stride, max_length=args.max_length, batch_size=args.batch_size
     )
-    classifier = Classifier(args.model, device=args.device, backend=args.backend)
+    classifier = Classifier(args.model, device=args.device, backend=args.backend, endpoint=args.endpoint,
+                            timeout=args.timeout)
     try:
         if args.lines or args.paragraphs:
             segments = split_segments(text, "paragraph" if args.paragraphs else "line")

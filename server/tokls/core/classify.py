@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from .analysis import segment_spans
 from .backends import BACKENDS, Loaded, load_backend
 from .checkpoints import ClassifierError, ModelLoadError, ModelNotFound
+from .activation import activate, activation_for
 from .classify_results import ClassificationResult, LabelScore, WindowResult, scores_json
 from .settings import BACKEND_CHOICES, DEVICES, LONG_TEXT_MODES, ClassifierSettings
 
@@ -145,30 +146,6 @@ def pad(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np
     return ids, mask
 
 
-def activation_for(problem_type: str | None, num_labels: int) -> str:
-    """``softmax``, ``sigmoid`` or ``none``, chosen as transformers' text-classification pipeline does."""
-    if problem_type == "regression":
-        return "none"
-    if problem_type == "multi_label_classification" or num_labels == 1:
-        return "sigmoid"
-    return "softmax"
-
-
-def activate(logits: np.ndarray, activation: str) -> np.ndarray:
-    """Scores (float32, inputs × labels) from logits by ``activation`` (see :func:`activation_for`)."""
-    import numpy as np
-
-    x = np.asarray(logits, dtype=np.float32)
-    if activation == "softmax":
-        e = np.exp(x - x.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
-    if activation == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-x))
-    if activation == "none":
-        return x
-    raise ValueError(f"unknown activation {activation!r}")
-
-
 # --------------------------------------------------------------------------------------------
 
 
@@ -194,8 +171,11 @@ class _Prepared:
 class Classifier:
     """A lazily loaded sequence classifier (see the module docstring)."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = _DEFAULTS.device,
-                 backend: str = _DEFAULTS.backend) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = _DEFAULTS.device, backend: str = _DEFAULTS.backend,
+                 endpoint: str | None = None, timeout: float = _DEFAULTS.timeout_ms / 1000) -> None:
+        self._backend_options: dict = {}
+        if endpoint:  # a TEI-compatible URL: the model runs there; ``model`` only names a fallback tokenizer
+            backend, self._backend_options = "remote", {"endpoint": endpoint, "timeout": timeout}
         if device not in DEVICES:
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {device!r}")
         if backend not in BACKEND_CHOICES or (backend != "auto" and backend not in BACKENDS):
@@ -208,6 +188,8 @@ class Classifier:
 
     @property
     def display_name(self) -> str:
+        if self._loaded is not None and self._loaded.info.name:  # e.g. an endpoint's model id
+            return self._loaded.info.name
         return "sentiment" if self.model_name.lower() in ("sentiment", "tokls-sentiment") else self.model_name
 
     @property
@@ -228,7 +210,8 @@ class Classifier:
                 t0 = time.monotonic()
                 if progress:
                     progress(f"Loading classifier {self.display_name}", None)
-                loaded = load_backend(self.backend, self.model_name, device=self.device, progress=progress)
+                loaded = load_backend(self.backend, self.model_name, device=self.device, progress=progress,
+                                      **self._backend_options)
                 info = loaded.info
                 log.info(
                     "classifier %s loaded from %s with %s on %s in %.1f s (%d labels, max %d tokens)",
@@ -338,8 +321,12 @@ class Classifier:
             if should_cancel is not None and should_cancel():
                 raise Cancelled(f"Classification cancelled after {b} of {n_batches} batches.")
             idx = order[b * batch_size : (b + 1) * batch_size]
-            ids, mask = pad([inputs[i].ids for i in idx], loaded.info.pad_id)
-            out[idx] = loaded.backend.forward(ids, mask)
+            if getattr(loaded.backend, "takes_texts", False):  # an endpoint: each window's text
+                out[idx] = loaded.backend.forward_texts(
+                    [prepared.texts[inputs[i].text_index][inputs[i].start : inputs[i].end] for i in idx])
+            else:
+                ids, mask = pad([inputs[i].ids for i in idx], loaded.info.pad_id)
+                out[idx] = loaded.backend.forward(ids, mask)
             if report:
                 done = min(len(order), (b + 1) * batch_size)
                 report(f"Classified {done} of {len(order)} inputs", int(100 * (b + 1) / n_batches))

@@ -13,6 +13,7 @@ of problems, each a sentence a user can act on.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import Field, dataclass, field, fields, replace
 from typing import Any, Iterator, Mapping
 
@@ -71,6 +72,8 @@ class ClassifierSettings:
     device: str = _choice("auto", DEVICES)
     backend: str = _choice("auto", BACKEND_CHOICES)
 
+    endpoint: str | None = field(default=None, metadata={"url": True, "nullable": True})
+    timeout_ms: int = _integer(30_000, 1)
 
 @dataclass(frozen=True)
 class DatasetSettings:
@@ -163,6 +166,12 @@ def _check(path: str, f: Field, value: Any, default: Any, problems: list[str]) -
         return int(value)
     if isinstance(default, bool):
         return value if isinstance(value, bool) else bad("true or false")
+    if f.metadata.get("url"):  # an http(s) URL, or null / "" for none
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str) and re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+            return value.strip().rstrip("/")
+        return bad("an http:// or https:// URL, or null")
     if isinstance(default, tuple):
         if isinstance(value, str):
             value = [value]

@@ -43,6 +43,7 @@ Progress = Callable[[str, "int | None"], None]
 BACKENDS: dict[str, str] = {
     "torch": "tokls.core.backends.torch_backend",
     "onnx": "tokls.core.backends.onnx_backend",
+    "remote": "tokls.core.backends.remote_backend",
 }
 
 
@@ -60,6 +61,11 @@ class Backend(Protocol):
         """
         ...
 
+    # A backend that takes texts instead (an HTTP endpoint that tokenizes on its side) sets
+    # ``takes_texts = True`` and has ``forward_texts(texts: list[str]) -> logits np`` (texts ×
+    # labels): the pipeline still cuts windows with ``ModelInfo.tokenizer`` and sends each
+    # window's text; activation and aggregation stay the pipeline's.
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -74,6 +80,7 @@ class ModelInfo:
     problem_type: str | None  # the config's: single_label_classification, multi_label_classification, regression
     source: str  # where the model came from, for the log
     temperature: float = 1.0  # logits are divided by it before the activation (the checkpoint's calibration)
+    name: str | None = None  # the model's name when the backend knows it better than the caller (an endpoint's)
 
 
 @dataclass(frozen=True)
@@ -93,8 +100,10 @@ def temperature_of(meta: dict) -> float:
     return float(value)
 
 
-def load_backend(name: str, model: str, *, device: str = "auto", progress: Progress | None = None) -> Loaded:
-    """Load ``model`` with the backend called ``name`` (see :data:`BACKENDS`), or ``auto``."""
+def load_backend(name: str, model: str, *, device: str = "auto", progress: Progress | None = None,
+                 **options) -> Loaded:
+    """Load ``model`` with the backend called ``name`` (see :data:`BACKENDS`); ``options`` are the
+    backend's own (the remote one's ``endpoint`` and ``timeout``)."""
     if name == "auto" and (device == "cuda" or importlib.util.find_spec("onnxruntime") is None):
         name = "torch"
     if name in ("auto", "onnx"):
@@ -113,4 +122,4 @@ def load_backend(name: str, model: str, *, device: str = "auto", progress: Progr
     if module_name is None:
         raise ClassifierError(f"Unknown classifier backend {name!r} (known: auto, {', '.join(BACKENDS)}).")
     module = importlib.import_module(module_name)
-    return module.load(model, device=device, progress=progress)
+    return module.load(model, device=device, progress=progress, **options)

@@ -6,10 +6,11 @@ document when there are none or all are empty) as one input, long texts in slidi
 returns every label's score and each window's range. ``tokls.classifyLines(uri, ranges?, unit?)``
 classifies every non-blank line (or paragraph) of the ranges, all in one batch.
 
-The model (setting ``tokls.classifier.model``) loads on first use; loading and inference run on
-the model thread (:mod:`..model_work`), never on the event loop, with work-done progress while
-the model loads and while many windows or lines run, and stop between batches when the request
-or its progress is cancelled. Bad input fails the request with a message that says what went
+The model (setting ``tokls.classifier.model``) loads on first use, or, with
+``tokls.classifier.endpoint``, runs behind that TEI-compatible URL. Loading, inference and the
+endpoint's HTTP calls run on the model thread (:mod:`..model_work`), never on the event loop,
+with work-done progress while the model loads and while many windows or lines run, and stop
+between batches when the request or its progress is cancelled. Bad input fails the request with a message that says what went
 wrong; the server keeps serving.
 """
 
@@ -55,17 +56,19 @@ class Classification(Feature):
     def __init__(self, server: ToklsServer) -> None:
         super().__init__(server)
         self._classifier: Classifier | None = None
-        self._loaded_for: tuple[str, str, str] | None = None  # (model, device, backend) of _classifier
+        self._loaded_for: tuple | None = None  # (model, device, backend, endpoint, timeout) of _classifier
         self.command("tokls.classify", self.classify)
         self.command("tokls.classifyLines", self.classify_lines)
 
     def _current(self) -> tuple[Classifier, ClassifyOptions]:
-        """The configured classifier (a new one, and model, when model, device or backend changed)."""
+        """The configured classifier (a new one, and model, when model, device, backend or endpoint changed)."""
         s = self.server.settings.classifier
-        if self._classifier is None or self._loaded_for != (s.model, s.device, s.backend):
-            # the old one (and its model) is dropped
-            self._classifier = Classifier(s.model, device=s.device, backend=s.backend)
-            self._loaded_for = (s.model, s.device, s.backend)
+        wanted = (s.model, s.device, s.backend, s.endpoint, s.timeout_ms)
+        if self._classifier is None or self._loaded_for != wanted:
+            # the old one (and its model) is dropped; with an endpoint, the model runs there
+            self._classifier = Classifier(s.model, device=s.device, backend=s.backend, endpoint=s.endpoint,
+                                          timeout=s.timeout_ms / 1000)
+            self._loaded_for = wanted
         return self._classifier, ClassifyOptions(long_text=s.long_text, stride=s.stride, batch_size=s.batch_size)
 
     # pygls demands every declared parameter: optional ones come through *args
