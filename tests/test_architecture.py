@@ -151,3 +151,30 @@ def test_only_lsp_imports_pygls_and_lsprotocol():
 def test_modules_are_short(module):
     lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module} has {lines} lines (at most {MAX_LINES})"
+
+
+def _auto_loads(tree: ast.AST) -> list[ast.Call]:
+    """``AutoX.from_pretrained(...)`` calls: transformers' loaders, which can run a folder's code."""
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "from_pretrained" and isinstance(n.func.value, ast.Name)
+            and n.func.value.id.startswith("Auto")]
+
+
+def test_no_remote_code_is_ever_trusted():
+    """Every transformers ``Auto*.from_pretrained`` in the package says ``trust_remote_code=False``
+    out loud, and nothing anywhere passes a true value (a model folder's Python must never run)."""
+    loads = 0
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for call in ast.walk(tree):
+            if not isinstance(call, ast.Call):
+                continue
+            for kw in call.keywords:
+                if kw.arg == "trust_remote_code":
+                    assert isinstance(kw.value, ast.Constant) and kw.value.value is False, \
+                        f"{module}:{call.lineno} passes trust_remote_code={ast.unparse(kw.value)}"
+        for call in _auto_loads(tree):
+            loads += 1
+            given = {kw.arg: kw.value for kw in call.keywords}
+            assert "trust_remote_code" in given, f"{module}:{call.lineno}: from_pretrained without trust_remote_code=False"
+    assert loads >= 2  # the scan sees the real loads (torch backend, tokenizer folders)

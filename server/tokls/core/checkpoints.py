@@ -300,7 +300,7 @@ def _write_merged(adapter: Path, base: Path, meta: dict, target: Path) -> None:
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     labels, problem_type = _labels_for_adapter(adapter, meta)
-    config = AutoConfig.from_pretrained(str(base))
+    config = AutoConfig.from_pretrained(str(base), trust_remote_code=False)
     if labels is None:
         n = _head_size(adapter) or 2
         labels = [f"LABEL_{i}" for i in range(n)]
@@ -311,7 +311,8 @@ def _write_merged(adapter: Path, base: Path, meta: dict, target: Path) -> None:
         config.problem_type = problem_type
     # quiet: "newly initialized classifier weights" is expected, the adapter has them
     with torch.no_grad(), quiet_transformers():
-        model = AutoModelForSequenceClassification.from_pretrained(str(base), config=config, use_safetensors=True)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            str(base), config=config, use_safetensors=True, trust_remote_code=False)
         model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
         model.config.architectures = [type(model).__name__]
         _save_atomically(model, adapter, base, meta, target)

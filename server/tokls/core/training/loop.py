@@ -160,13 +160,14 @@ def _build_model(cfg: TrainConfig, labels: list[str], stream: TextIO):
     random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
     base_path = resolve_base(cfg.base)
-    tokenizer = AutoTokenizer.from_pretrained(str(base_path))
-    config = AutoConfig.from_pretrained(str(base_path))
+    tokenizer = AutoTokenizer.from_pretrained(str(base_path), trust_remote_code=False)
+    config = AutoConfig.from_pretrained(str(base_path), trust_remote_code=False)
     config.num_labels = len(labels)
     config.id2label = dict(enumerate(labels))
     config.label2id = {label: i for i, label in enumerate(labels)}
     config.problem_type = "single_label_classification"
-    model = AutoModelForSequenceClassification.from_pretrained(str(base_path), config=config)
+    model = AutoModelForSequenceClassification.from_pretrained(str(base_path), config=config,
+                                                               trust_remote_code=False)
     if cfg.lora:
         from peft import LoraConfig, TaskType, get_peft_model
 
