@@ -12,7 +12,7 @@ from tokls.lsp.server import create_server
 
 def test_settings_line_is_key_value():
     line = _settings_line(Settings(model="gpt2", classifier=ClassifierSettings(device="cuda")))
-    assert line.startswith("model=gpt2 maxLength=null segment=document severity.tokenCount=")
+    assert line.startswith("model=gpt2 maxLength=null budget.warnAt=0.8 segment=document severity.tokenCount=")
     assert " exclude=[] " in line and " classifier.device=cuda" in line and "Settings(" not in line
 
 
