@@ -27,24 +27,32 @@ import shutil
 import sys
 import tempfile
 import time
+import contextlib
 from pathlib import Path
 
 from tokls.core.checkpoints import METADATA_FILE, portable_base_name, resolve_base
-from tokls.core.train import (
+from tokls.core.classify import pad
+from tokls.core.hf_quiet import quiet_transformers
+from tokls.core.training.evaluate import encode as _encode
+from tokls.core.training.loop import (
     LORA_TARGETS,
     _batches,
     _bert_like,
-    _collate,
-    _encode,
     _has_module,
     _no_decay,
-    _quiet_transformers,
     _restore,
-    _snapshot,
     _versions,
-    format_metrics,
-    metrics,
 )
+from tokls.core.training.loop import _trainable_state as _snapshot
+from tokls.core.training.metrics import format_metrics, metrics
+
+
+def _collate(ids, pad_id: int):
+    """A padded batch as torch tensors (the pipeline's own padding)."""
+    import torch
+
+    input_ids, mask = pad(ids, pad_id)
+    return torch.from_numpy(input_ids), torch.from_numpy(mask)
 from tokls.data import rotten_tomatoes
 from tokls.data.split import grouped_split
 
@@ -224,18 +232,19 @@ def main(argv: list[str] | None = None) -> int:
     from peft import LoraConfig, TaskType, get_peft_model
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
-    _quiet_transformers()
+    contextlib.ExitStack().enter_context(quiet_transformers())  # transformers stays quiet for the whole run
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
     torch.manual_seed(args.seed)
     base_path = resolve_base(args.base)
-    tokenizer = AutoTokenizer.from_pretrained(str(base_path))
-    config = AutoConfig.from_pretrained(str(base_path))
+    tokenizer = AutoTokenizer.from_pretrained(str(base_path), trust_remote_code=False)
+    config = AutoConfig.from_pretrained(str(base_path), trust_remote_code=False)
     config.num_labels = len(LABELS)
     config.id2label = dict(enumerate(LABELS))
     config.label2id = {lab: i for i, lab in enumerate(LABELS)}
     config.problem_type = "single_label_classification"
-    model = AutoModelForSequenceClassification.from_pretrained(str(base_path), config=config)
+    model = AutoModelForSequenceClassification.from_pretrained(str(base_path), config=config,
+                                                               trust_remote_code=False)
     head = [m for m in ("classifier", "pooler", "score") if _has_module(model, m)]
     model = get_peft_model(
         model,

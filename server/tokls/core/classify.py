@@ -174,12 +174,12 @@ class Classifier:
     def __init__(self, model: str = DEFAULT_MODEL, *, device: str = _DEFAULTS.device, backend: str = _DEFAULTS.backend,
                  endpoint: str | None = None, timeout: float = _DEFAULTS.timeout_ms / 1000) -> None:
         self._backend_options: dict = {}
-        if endpoint:  # a TEI-compatible URL: the model runs there; ``model`` only names a fallback tokenizer
-            backend, self._backend_options = "remote", {"endpoint": endpoint, "timeout": timeout}
         if device not in DEVICES:
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {device!r}")
         if backend not in BACKEND_CHOICES or (backend != "auto" and backend not in BACKENDS):
             raise ValueError(f"backend must be one of {', '.join(BACKEND_CHOICES)}, not {backend!r}")
+        if endpoint:  # a TEI-compatible URL: the model runs there; ``model`` only names a fallback tokenizer
+            backend, self._backend_options = "remote", {"endpoint": endpoint, "timeout": timeout}
         self.model_name = model or DEFAULT_MODEL
         self.device = device
         self.backend = backend
