@@ -138,7 +138,11 @@ def confident(probs: list[list[float]], gold: list[int], threshold: float = CONF
 
 
 def plot_reliability(before: dict, after: dict, temperature: float, path: Path) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        print(f"matplotlib is not installed: no reliability diagram ({path}); pip install matplotlib", file=sys.stderr)
+        return
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
