@@ -35,6 +35,9 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=["text", "json", "html"], default="text", help="output format")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="count tokens here (default) or on Ray Data (needs tokls[ray]); the same numbers")
+    p.add_argument("--address", default=None, help="Ray cluster address (--engine ray; default: a local Ray instance)")
     p.set_defaults(run=run)
 
 
@@ -56,8 +59,12 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"no dataset files matched ({', '.join(DATASET_INCLUDE)})")
     bar = _progress(sum(p.stat().st_size for p in paths), args.no_progress)
     started = time.perf_counter()
+    if args.address and args.engine != "ray":
+        raise CliError("--address needs --engine ray")
     try:
-        for path in paths:
+        if args.engine == "ray":
+            _count_on_ray(stats, paths, args, bar)
+        for path in paths if args.engine == "local" else ():
             done = bar.n if bar else 0
             try:
                 stats.add_file(path, bar.update if bar else None)
@@ -88,6 +95,17 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(report)
         print(throughput, file=sys.stdout if args.format == "text" else sys.stderr)
     return 0
+
+
+def _count_on_ray(stats, paths, args, bar) -> None:
+    from ..core.records import RecordError
+    from ..scale import RayMissing
+    from ..scale.stats import count_on_ray
+
+    try:
+        count_on_ray(stats, paths, args.model, address=args.address, progress=bar.update if bar else None)
+    except (RayMissing, RecordError) as exc:
+        raise CliError(str(exc)) from exc
 
 
 def _progress(total: int, disabled: bool):

@@ -62,6 +62,8 @@ class DatasetStats:
         self._hashes = array("q")
         self.empty = self.missing = self.chat = 0
         self.invalid: list[tuple[str, int, str]] = []
+        #: a list: batches are kept here, uncounted, for :meth:`add_counted` later (another engine counts)
+        self.deferred: list | None = None
 
     # -- collecting ----------------------------------------------------------------------
 
@@ -103,9 +105,16 @@ class DatasetStats:
                 progress(chars)
 
     def _encode(self, batch: list, file_index: int) -> None:
+        if self.deferred is not None:
+            self.deferred.append((batch, file_index))
+            return
+        encodings = encode_inputs(self.tok, [inp for _, inp in batch], offsets=False)
+        self.add_counted(batch, [len(e) for e in encodings], file_index)
+
+    def add_counted(self, batch: list, lengths: Iterable[int], file_index: int) -> None:
+        """A batch of ``(line, Input)`` whose token counts are ``lengths`` (counted elsewhere)."""
         inputs = [inp for _, inp in batch]
-        encodings = encode_inputs(self.tok, inputs, offsets=False)
-        self._lengths.extend(len(e) for e in encodings)
+        self._lengths.extend(lengths)
         self._lines.extend(line for line, _ in batch)
         self._file.extend([file_index] * len(batch))
         for inp in inputs:
