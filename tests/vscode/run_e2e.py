@@ -127,7 +127,7 @@ def make_workspace(root: Path) -> Path:
 
 def user_settings(python: str, theme: str) -> dict:
     return {
-        "tokls.interpreter": python,
+        # (tokls.interpreter is machine-overridable: it goes to the machine's settings, see main())
         # The progress-and-cancel check needs a model load that lasts long enough to cancel: torch's
         # does (seconds); ONNX Runtime on the export cached at install time loads in well under a
         # second (benchmarks/bench_classify.py), so its progress would be gone before the click.
