@@ -77,6 +77,11 @@ def load(model: str, *, device: str = "auto", progress: Progress | None = None, 
             log.warning("classifier.device is 'cuda' but this onnxruntime has no CUDA provider; using the CPU")
     options = ort.SessionOptions()
     options.log_severity_level = 3  # errors only: no optimizer chatter on stderr
+    # ONNX Runtime's defaults, stated: every graph optimization, operators run one after another
+    # (the graph is a chain), and intra-op threads = 0, which ONNX Runtime takes as the physical cores
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.intra_op_num_threads = 0
     session = ort.InferenceSession(str(folder / graph), sess_options=options, providers=providers)
 
     from tokenizers import Tokenizer
