@@ -26,8 +26,13 @@ TEXT = "A warm, funny and beautifully acted film."
 
 
 def classify(*args: str, cache: Path, timeout: float = 240) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "tokls", "classify", *args], capture_output=True, timeout=timeout,
-                          env=child_env(XDG_CACHE_HOME=str(cache)), stdin=subprocess.DEVNULL)
+    """``tokls classify`` on the torch backend, whose loads go through the merged cache these
+    defects are about (the ONNX export starts from the same resolved checkpoint and the same
+    refusals), with every cache private to the test."""
+    env = child_env(XDG_CACHE_HOME=str(cache))
+    env.pop("TOKLS_ONNX_CACHE", None)
+    proc = subprocess.run([sys.executable, "-m", "tokls", "classify", "--backend", "torch", *args], capture_output=True,
+                          timeout=timeout, env=env, stdin=subprocess.DEVNULL)
     proc.stdout = proc.stdout.decode("utf-8", "replace")
     proc.stderr = proc.stderr.decode("utf-8", "replace")
     return proc

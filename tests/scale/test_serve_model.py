@@ -101,7 +101,7 @@ def test_serve_model_answers_like_the_local_classifier(served, local: Classifier
     url, _ = served
     status, info = _http(url + "/info")
     assert status == 200 and info["model_id"] == "sentiment"
-    assert info["model_type"]["classifier"]["id2label"] == {"0": "NEGATIVE", "1": "POSITIVE"}
+    assert info["model_type"]["classifier"]["id2label"] == {str(i): label for i, label in enumerate(local.labels)}
     assert info["max_input_length"] == 512 and info["max_client_batch_size"] == 32
 
     status, batch = _http(url + "/predict", {"inputs": [POSITIVE, NEGATIVE]})

@@ -84,8 +84,12 @@ class TeiApi:
             logits = clf.forward(prepared)
         except ClassifierError as exc:
             return _error(500, "Backend", str(exc))
-        scores = logits if payload.get("raw_scores") else activate(logits, activation_for(info.problem_type,
-                                                                                           len(info.labels)))
+        # the checkpoint's calibration applies to what is served, raw scores included (a client that
+        # applies the activation itself then gets the local model's probabilities)
+        activation = activation_for(info.problem_type, len(info.labels))
+        if info.temperature != 1.0 and activation != "none":
+            logits = logits / info.temperature
+        scores = logits if payload.get("raw_scores") else activate(logits, activation)
         rows = [sorted(({"label": label, "score": float(s)} for label, s in zip(info.labels, row)),
                        key=lambda d: -d["score"]) for row in scores]
         return 200, rows[0] if single else rows

@@ -45,6 +45,7 @@ from ..checkpoints import (
     read_json,
     read_metadata,
     resolve_base,
+    check_tokenizer,
     resolve_model,
 )
 
@@ -194,7 +195,8 @@ def _write(resolved, out: Path) -> dict:
 
     with quiet_transformers():
         model, info = AutoModelForSequenceClassification.from_pretrained(
-            str(resolved.path), trust_remote_code=False, attn_implementation="eager", output_loading_info=True
+            str(resolved.path), trust_remote_code=False, attn_implementation="eager", output_loading_info=True,
+            use_safetensors=True,
         )
         hf_tok = AutoTokenizer.from_pretrained(str(resolved.tokenizer_path), trust_remote_code=False)
     missing = [k for k in info.get("missing_keys", ()) if any(h in k for h in HEAD_NAMES)]
@@ -207,6 +209,8 @@ def _write(resolved, out: Path) -> dict:
     fast = getattr(hf_tok, "backend_tokenizer", None)
     if fast is None:
         raise NotExportable("the tokenizer has no fast (tokenizers) backend")
+    # the same refusals as the torch backend: no vocabulary, or one that is not the model's
+    check_tokenizer(fast, getattr(model.config, "vocab_size", None), resolved.name)
     (out / "tokenizer.json").write_text(fast.to_str(), encoding="utf-8")
     (out / "tokenizer_config.json").write_text(
         json.dumps({"model_max_length": hf_tok.model_max_length}) + "\n", encoding="utf-8")

@@ -92,6 +92,7 @@ def _malformed(url: str, what: str) -> EndpointError:
 class RemoteBackend:
     """Window texts → logits, through ``/predict``."""
 
+    name = "remote"
     takes_texts = True
 
     def __init__(self, endpoint: Endpoint, labels: Sequence[str], batch_limit: int) -> None:
