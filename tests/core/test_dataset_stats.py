@@ -180,3 +180,22 @@ def test_html_report_is_self_contained(tmp_path, capsys):
     assert "<svg" in page and "<rect" in page and "http" not in page.replace("http-equiv", "")
     data = json.loads(__import__("html").unescape(page.split('id="tokls-stats">')[1].split("</script>")[0]))
     assert data["records"] == 39
+
+
+def test_stats_streams_past_the_cli_read_limit_but_refuses_a_fifo(tmp_path, capsys, monkeypatch):
+    import os
+
+    from tokls.cli import _io, main
+
+    data = tmp_path / "big.jsonl"
+    data.write_text("".join(json.dumps({"text": f"record {i}"}) + "\n" for i in range(50)), encoding="utf-8")
+    # whole-file readers (check, tokenize) stop at MAX_INPUT_BYTES; stats streams, so no cap applies
+    with pytest.raises(_io.CliError, match="too large"):
+        _io.check_regular(data, max_bytes=10)
+    assert main(["stats", str(data), "--format", "json", "--no-progress"]) == 0
+    assert json.loads(capsys.readouterr().out)["records"] == 50
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.jsonl")
+    assert main(["stats", str(folder), "--no-progress"]) == 2
+    assert "not a regular file" in capsys.readouterr().err

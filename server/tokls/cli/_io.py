@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.tokenizers import LoadedTokenizer
 
-__all__ = ["CliError", "MAX_INPUT_BYTES", "file_error", "read_text", "iter_files", "line_col", "load_tokenizer",
+__all__ = ["CliError", "MAX_INPUT_BYTES", "check_regular", "file_error", "read_text", "iter_files", "line_col", "load_tokenizer",
            "positive", "non_negative"]
 
 _SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", "dist", "build"}
@@ -52,9 +52,9 @@ def _not_regular(mode: int) -> str:
     return f"not a regular file ({kind})"
 
 
-def _check_regular(path: Path) -> os.stat_result:
+def _check_regular(path: Path, max_bytes: int | None = MAX_INPUT_BYTES) -> os.stat_result:
     """The stat of ``path`` (symlinks followed); a :class:`CliError` naming the real cause
-    unless it is a regular file within :data:`MAX_INPUT_BYTES`."""
+    unless it is a regular file within ``max_bytes`` (None: any size, for readers that stream)."""
     try:
         st = path.stat()
     except OSError as exc:
@@ -63,9 +63,14 @@ def _check_regular(path: Path) -> os.stat_result:
         raise file_error(path, _os_reason(exc)) from None
     if not stat.S_ISREG(st.st_mode):
         raise file_error(path, _not_regular(st.st_mode))
-    if st.st_size > MAX_INPUT_BYTES:
-        raise file_error(path, f"too large ({_size(st.st_size)}; the limit is {_size(MAX_INPUT_BYTES)})")
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise file_error(path, f"too large ({_size(st.st_size)}; the limit is {_size(max_bytes)})")
     return st
+
+
+def check_regular(path: Path, max_bytes: int | None = MAX_INPUT_BYTES) -> os.stat_result:
+    """Public form of the regular-file check, for commands that open files themselves."""
+    return _check_regular(path, max_bytes)
 
 
 def _read_bounded(fh, name: object) -> bytes:
@@ -101,7 +106,8 @@ def read_text(path: Path | None) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def iter_files(paths: Sequence[str], include: Sequence[str]) -> Iterator[Path]:
+def iter_files(paths: Sequence[str], include: Sequence[str],
+               max_bytes: int | None = MAX_INPUT_BYTES) -> Iterator[Path]:
     """The files named in ``paths``, and those under folders whose names match ``include``
     (sorted, hidden and build folders skipped, symlinked folders not followed). A named path that
     is not a regular file or folder is a :class:`CliError`; entries found in folders are yielded
@@ -115,7 +121,7 @@ def iter_files(paths: Sequence[str], include: Sequence[str]) -> Iterator[Path]:
                     if any(fnmatch.fnmatch(name, g) for g in include):
                         yield Path(root) / name
         else:
-            _check_regular(path)
+            _check_regular(path, max_bytes)
             yield path
 
 

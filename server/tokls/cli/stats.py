@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ..core.settings import Settings
-from ._io import CliError, iter_files, load_tokenizer, positive
+from ._io import CliError, check_regular, iter_files, load_tokenizer, positive
 
 DATASET_INCLUDE = ("*.jsonl", "*.ndjson", "*.csv", "*.tsv", "*.parquet", "*.txt")
 
@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     render, render_note = chat_renderer(tok)
     options = StatsOptions(batch_size=args.batch_size, max_length=args.max_length, outlier=args.outlier)
     stats = DatasetStats(tok, spec, options, render)
-    paths = list(iter_files(args.paths, DATASET_INCLUDE))
+    # streamed record by record: any size, but regular files only (a FIFO would block the reader)
+    paths = [p for p in iter_files(args.paths, DATASET_INCLUDE, max_bytes=None) if check_regular(p, max_bytes=None)]
     if not paths:
         raise CliError(f"no dataset files matched ({', '.join(DATASET_INCLUDE)})")
     bar = _progress(sum(p.stat().st_size for p in paths), args.no_progress)
