@@ -474,10 +474,8 @@ def check_show_tokens(page: Page, artifacts: Path) -> str:
     return f"{n} tokens; {heading!r}"
 
 
-def check_bad_interpreter(page: Page, artifacts: Path, python: str, logs: Path) -> str:
-    """Set tokls.interpreter (Settings editor) to a Python without tokls: one restart, then a plain
-    message with the ways to fix it."""
-    run_command(page, "Notifications: Clear All Notifications")
+def interpreter_setting(page: Page):
+    """The Settings editor's input for tokls.interpreter, opened and visible."""
     run_command(page, "Preferences: Open User Settings")
     search = page.locator(".settings-editor .settings-header .monaco-editor textarea, .settings-editor .suggest-input-container textarea").first
     search.wait_for(state="visible", timeout=20_000)
@@ -489,6 +487,14 @@ def check_bad_interpreter(page: Page, artifacts: Path, python: str, logs: Path) 
         remote.first.click()
     field = page.locator(".settings-editor .setting-item-contents").filter(has_text="Interpreter").locator("input").first
     field.wait_for(state="visible", timeout=20_000)
+    return field
+
+
+def check_bad_interpreter(page: Page, artifacts: Path, python: str, logs: Path) -> str:
+    """Set tokls.interpreter (Settings editor) to a Python without tokls: one restart, then a plain
+    message with the ways to fix it."""
+    run_command(page, "Notifications: Clear All Notifications")
+    field = interpreter_setting(page)
     field.fill(python)
     field.press("Tab")
     toast = page.locator(".notifications-toasts .notification-toast", has_text="does not have the tokls server installed")
@@ -540,17 +546,7 @@ def check_install_offer(page: Page, artifacts: Path) -> str:
     up in a virtual environment from the wheel in the .vsix, and it starts."""
     run_command(page, "Notifications: Clear All Notifications")
     page.locator(".tabs-container .tab", has_text="long.txt").first.click()
-    run_command(page, "Preferences: Open User Settings")
-    search = page.locator(".settings-editor .settings-header .monaco-editor textarea, .settings-editor .suggest-input-container textarea").first
-    search.wait_for(state="visible", timeout=20_000)
-    search.fill("tokls.interpreter")
-    # tokls.interpreter is machine-overridable (a repository cannot swap the executable): in
-    # code-server, machine settings live on the Remote tab, not the browser's User tab.
-    remote = page.locator(".settings-editor .settings-tabs-widget .action-label", has_text="Remote")
-    if remote.count():
-        remote.first.click()
-    field = page.locator(".settings-editor .setting-item-contents").filter(has_text="Interpreter").locator("input").first
-    field.wait_for(state="visible", timeout=20_000)
+    field = interpreter_setting(page)
     field.fill("")
     field.press("Tab")
     toast = page.locator(".notifications-toasts .notification-toast", has_text="does not have the tokls server installed")
