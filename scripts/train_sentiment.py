@@ -34,6 +34,7 @@ from tokls.core.checkpoints import METADATA_FILE, portable_base_name, resolve_ba
 from tokls.core.classify import pad
 from tokls.core.hf_quiet import quiet_transformers
 from tokls.core.training.evaluate import encode as _encode
+from tokls.core.training.evaluate import predict_logits as logits_of
 from tokls.core.training.loop import (
     LORA_TARGETS,
     _batches,
@@ -169,24 +170,6 @@ def plot_reliability(before: dict, after: dict, temperature: float, path: Path) 
 
 # --------------------------------------------------------------------------------------------
 # Model
-
-
-def logits_of(model, encoded, pad_id: int, batch_size: int = 64) -> list[list[float]]:
-    import torch
-
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-    out: list[list[float]] = [[]] * len(encoded)
-    was_training = model.training
-    model.eval()
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            input_ids, mask = _collate([encoded[i] for i in idx], pad_id)
-            rows = model(input_ids=input_ids, attention_mask=mask).logits.float().tolist()
-            for i, row in zip(idx, rows):
-                out[i] = row
-    model.train(was_training)
-    return out
 
 
 def binary_review_accuracy(logits: list[list[float]], gold: list[int]) -> dict:

@@ -7,7 +7,7 @@ from typing import Sequence
 from .data import Example, TrainError, load_examples, split_examples
 from .metrics import metrics
 
-__all__ = ["encode", "predict_ids", "evaluate_model", "evaluate_checkpoint"]
+__all__ = ["encode", "predict_logits", "predict_ids", "evaluate_model", "evaluate_checkpoint"]
 
 
 def encode(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]]:
@@ -15,25 +15,30 @@ def encode(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]]:
     return tokenizer(list(texts), truncation=True, max_length=max_length, padding=False)["input_ids"]
 
 
-def predict_ids(model, encoded: Sequence[Sequence[int]], pad_id: int, batch_size: int = 64) -> list[int]:
-    """Arg-max class of every encoded text (length-sorted batches, original order out)."""
+def predict_logits(model, encoded: Sequence[Sequence[int]], pad_id: int, batch_size: int = 64) -> list[list[float]]:
+    """The logits of every encoded text (length-sorted batches, original order out)."""
     import torch
 
     from ..classify import pad
 
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-    out = [0] * len(encoded)
+    out: list[list[float]] = [[]] * len(encoded)
     was_training = model.training
     model.eval()
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             ids, mask = pad([encoded[i] for i in idx], pad_id)
-            logits = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
-            for i, p in zip(idx, logits.argmax(-1).tolist()):
-                out[i] = p
+            rows = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits.float().tolist()
+            for i, row in zip(idx, rows):
+                out[i] = row
     model.train(was_training)
     return out
+
+
+def predict_ids(model, encoded: Sequence[Sequence[int]], pad_id: int, batch_size: int = 64) -> list[int]:
+    """Arg-max class of every encoded text."""
+    return [max(range(len(row)), key=row.__getitem__) for row in predict_logits(model, encoded, pad_id, batch_size)]
 
 
 def evaluate_model(model, tokenizer, examples: Sequence[Example], labels: Sequence[str], max_length: int) -> dict:
