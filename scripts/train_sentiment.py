@@ -172,6 +172,13 @@ def plot_reliability(before: dict, after: dict, temperature: float, path: Path) 
 # Model
 
 
+def _device_name(device) -> str:
+    """What trained the model, for the card: the GPU's name, or the CPU."""
+    import torch
+
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+
+
 def binary_review_accuracy(logits: list[list[float]], gold: list[int]) -> dict:
     """Accuracy on the review sentences only, arg-max over NEGATIVE vs POSITIVE."""
     neg, pos = LABELS.index("NEGATIVE"), LABELS.index("POSITIVE")
@@ -197,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--val-fraction", type=float, default=0.1)
     ap.add_argument("--test-fraction", type=float, default=0.1)
+    ap.add_argument("--device", default="cpu", help="torch device for training and scoring (cpu, cuda)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1: on shared cores a second thread made steps 4x slower)")
     ap.add_argument("--eval-max-length", type=int, default=512, help="length limit when scoring (the run-time limit)")
     ap.add_argument("--subset", type=int, default=0, help="smoke/timing runs: train on this many sentences and score 300 validation and test sentences")
@@ -233,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     model = AutoModelForSequenceClassification.from_pretrained(str(base_path), config=config,
                                                                trust_remote_code=False)
     head = [m for m in ("classifier", "pooler", "score") if _has_module(model, m)]
+    device = torch.device(args.device)
     model = get_peft_model(
         model,
         LoraConfig(
@@ -244,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             modules_to_save=head,
         ),
     )
+    model.to(device)
     trainable = [p for p in model.parameters() if p.requires_grad]
     n_trainable = sum(p.numel() for p in trainable)
     n_total = sum(p.numel() for p in model.parameters())
@@ -286,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         t_epoch = time.monotonic()
         for batch in _batches(lengths, args.batch_size, batch_rng):
             input_ids, mask = _collate([train_ids[i] for i in batch], pad_id)
-            y = torch.tensor([train_y[i] for i in batch], dtype=torch.long)
+            input_ids, mask = input_ids.to(device), mask.to(device)
+            y = torch.tensor([train_y[i] for i in batch], dtype=torch.long, device=device)
             loss = loss_fn(model(input_ids=input_ids, attention_mask=mask).logits, y)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
@@ -380,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
             "lora": {"r": args.lora_r, "alpha": args.lora_alpha, "dropout": args.lora_dropout},
             "trainable_parameters": n_trainable,
             "threads": args.threads,
+            "device": _device_name(device),
             "seconds": round(train_seconds, 1),
             "history": history,
             "command": "PYTHONPATH=server python scripts/train_sentiment.py" + "".join(f" {a}" for a in (argv or sys.argv[1:])),
@@ -388,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         "calibration": calibration,
         "versions": _versions(),
     }
+    model.to("cpu")
     with tempfile.TemporaryDirectory(prefix=".tokls-adapter-", dir=out) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         adapter_cfg = json.loads((Path(tmp) / "adapter_config.json").read_text(encoding="utf-8"))

@@ -23,13 +23,14 @@ def predict_logits(model, encoded: Sequence[Sequence[int]], pad_id: int, batch_s
 
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
     out: list[list[float]] = [[]] * len(encoded)
+    device = next(model.parameters()).device
     was_training = model.training
     model.eval()
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             ids, mask = pad([encoded[i] for i in idx], pad_id)
-            rows = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits.float().tolist()
+            rows = model(input_ids=torch.from_numpy(ids).to(device), attention_mask=torch.from_numpy(mask).to(device)).logits.float().tolist()
             for i, row in zip(idx, rows):
                 out[i] = row
     model.train(was_training)
