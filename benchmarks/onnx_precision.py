@@ -55,7 +55,8 @@ def run(model: str = "sentiment", part: str = "test") -> dict:
         results = classifier.classify_many(texts, options)
         m = metrics(gold, [r.label for r in results], labels)
         probs[name] = np.array([[{s.label: s.score for s in r.scores}[lab] for lab in labels] for r in results])
-        out[name] = {"accuracy": m["accuracy"], "macro_f1": m.get("macro_f1")}
+        out[name] = {"accuracy": m["accuracy"], "macro_f1": m.get("macro_f1"),
+                     "binary_reviews": _binary(probs[name], gold, labels), "ece_15_bins": _ece(probs[name], gold, labels)}
     ref = probs["torch"]
     for name in ("onnx-fp32", "onnx-int8"):
         p = probs[name]
@@ -67,6 +68,26 @@ def run(model: str = "sentiment", part: str = "test") -> dict:
     return out
 
 
+def _binary(probs, gold: list[str], labels: list[str]) -> float | None:
+    """Accuracy on the NEGATIVE/POSITIVE examples, arg-max of those two (the model card's binary figure)."""
+    if "NEGATIVE" not in labels or "POSITIVE" not in labels:
+        return None
+    neg, pos = labels.index("NEGATIVE"), labels.index("POSITIVE")
+    rows = [(p, g) for p, g in zip(probs, gold) if g in ("NEGATIVE", "POSITIVE")]
+    return sum(("POSITIVE" if p[pos] > p[neg] else "NEGATIVE") == g for p, g in rows) / len(rows) if rows else None
+
+
+def _ece(probs, gold: list[str], labels: list[str], bins: int = 15) -> float:
+    """Expected calibration error of the top probability over equal-width bins."""
+    import numpy as np
+
+    conf = probs.max(1)
+    right = np.array([labels[i] == g for i, g in zip(probs.argmax(1), gold)], dtype=float)
+    which = np.minimum((conf * bins).astype(int), bins - 1)
+    return float(sum(abs(right[which == b].mean() - conf[which == b].mean()) * (which == b).sum()
+                     for b in range(bins) if (which == b).any()) / len(gold))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="sentiment")
@@ -75,11 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = run(args.model, args.part)
     print(f"{args.model}, {out['part']} split ({out['n']} examples)")
-    print("| run | accuracy | macro-F1 | labels ≠ torch | max |Δp| vs torch |\n|---|---:|---:|---:|---:|")
+    print("| run | accuracy | macro-F1 | binary (reviews) | ECE (15 bins) | labels ≠ torch | max |Δp| vs torch |\n"
+          "|---|---:|---:|---:|---:|---:|---:|")
     for name in ("torch", "onnx-fp32", "onnx-int8"):
         r = out[name]
         f1 = f"{r['macro_f1']:.4f}" if r.get("macro_f1") is not None else "-"
-        print(f"| {name} | {r['accuracy']:.4f} | {f1} | {r.get('label_disagreements_vs_torch', '-')} | "
+        binary = f"{r['binary_reviews']:.4f}" if r.get("binary_reviews") is not None else "-"
+        print(f"| {name} | {r['accuracy']:.4f} | {f1} | {binary} | {r['ece_15_bins']:.4f} | "
+              f"{r.get('label_disagreements_vs_torch', '-')} | "
               f"{r.get('max_probability_gap_vs_torch', 0):.2e} |")
     print(f"int8 loses {out['int8_points_lost']:.2f} accuracy points against fp32 → {out['decision']}")
     if args.json:

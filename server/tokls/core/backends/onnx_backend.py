@@ -40,6 +40,18 @@ class OnnxBackend:
         self.precision = precision
 
     def forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        if self.precision != "int8":
+            return self._run(input_ids, attention_mask)
+        # The int8 graph quantizes activations per tensor (dynamic quantization): in a batch, one
+        # row's scale would come from the rows beside it and their padding, and the same text would
+        # score differently in different company (up to 0.25 in probability). One row at a time,
+        # without its padding, gives every text one answer, and costs no time on the CPU (measured:
+        # 256 lines as fast as in batches of 32, since no padding is computed).
+        rows = [self._run(ids[mask.astype(bool)][None, :], np.ones((1, int(mask.sum())), dtype=attention_mask.dtype))
+                for ids, mask in zip(input_ids, attention_mask)]
+        return np.concatenate(rows, axis=0) if rows else self._run(input_ids, attention_mask)
+
+    def _run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         (logits,) = self.session.run(["logits"], {"input_ids": input_ids, "attention_mask": attention_mask})
         return np.asarray(logits, dtype=np.float32)
 
