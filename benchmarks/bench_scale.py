@@ -11,7 +11,8 @@ Measures, on one generated dataset (seeded review-like sentences of 1-6 phrases,
 
     python benchmarks/bench_scale.py [--records 20000] [--max-actors 2] [--model sentiment]
 
-Every Ray process is stopped at the end (``ray.shutdown()`` in ``finally``). Needs the ray extra.
+Every Ray process is stopped at the end (``tokls.scale.stop_ray`` in ``finally``: ``ray.shutdown()``,
+then any survivor by its process id). Needs the ray extra.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from tokls.core.classify import Classifier
-    from tokls.scale import start_ray
+    from tokls.scale import start_ray, stop_ray
     from tokls.scale.batch import BatchJob, Predictor, count_output, run_local
 
     class Rows(list):  # each figure also goes to stderr as soon as it is measured
@@ -110,7 +111,7 @@ def main() -> int:
                 rows.append((f"Ray Data, {actors} actor(s) (1 torch thread each)",
                              f"{args.records / took:,.0f} records/s ({took:.1f} s, actor start and load included)"))
         finally:
-            ray.shutdown()
+            stop_ray(ray)
 
     print(f"\n{args.records:,} records, {os.cpu_count()} cores\n")
     print("| what | measured |\n|---|---|")

@@ -9,7 +9,7 @@ on Ray Data (``tokls classify --input``).
 
 from __future__ import annotations
 
-__all__ = ["RAY_HINT", "RayMissing", "import_ray", "start_ray"]
+__all__ = ["RAY_HINT", "RayMissing", "import_ray", "start_ray", "stop_ray"]
 
 RAY_HINT = 'Ray is not installed: pip install "tokls[ray]"'
 _LOCAL_ONLY_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
@@ -32,7 +32,7 @@ def import_ray():
 
 def start_ray(address: str | None, num_cpus: int | None = None):
     """Attach to the cluster at ``address``, or start a local instance on 127.0.0.1 only (no
-    dashboard). Returns the ``ray`` module; the caller calls ``ray.shutdown()`` when done."""
+    dashboard). Returns the ``ray`` module; the caller calls :func:`stop_ray` when done."""
     import os
 
     if not address:
@@ -51,3 +51,90 @@ def start_ray(address: str | None, num_cpus: int | None = None):
         ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False,
                  _node_ip_address="127.0.0.1", log_to_driver=False)
     return ray
+
+
+def stop_ray(ray) -> list[int]:
+    """Disconnect (``ray.shutdown()``), and make sure a local instance this process started is gone.
+
+    ``ray.shutdown()`` asks the processes of a local instance (GCS, raylet, agents, workers: all
+    descendants of this process, each with "ray" in its command line) to stop; any that is still
+    alive a few seconds later is stopped by its process id, SIGTERM then SIGKILL. Other children
+    of this process are left alone. A cluster tokls attached to is left running (its
+    processes are not ours). Returns the process ids that had to be stopped that way.
+    """
+    import os
+    import signal
+    import time
+
+    ours = [(pid, started) for pid, started in _descendants(os.getpid()) if _is_ray(pid)]  # before shutdown
+    try:
+        ray.shutdown()
+    finally:
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline and any(_alive(pid, started) for pid, started in ours):
+            time.sleep(0.1)
+        stopped = []
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            left = [(pid, started) for pid, started in ours if _alive(pid, started)]
+            for pid, _ in left:
+                try:
+                    os.kill(pid, sig)
+                except OSError:
+                    pass
+            stopped = stopped or [pid for pid, _ in left]
+            end = time.monotonic() + 3.0
+            while time.monotonic() < end and any(_alive(pid, started) for pid, started in left):
+                time.sleep(0.1)
+    return stopped
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, start time) of a process, from /proc (None where there is no /proc or no such process)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), fields[19].decode()
+
+
+def _descendants(root: int) -> list[tuple[int, str]]:
+    """Every live descendant of ``root`` as (pid, start time); empty where there is no /proc."""
+    import os
+
+    try:
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return []
+    children: dict[int, list[tuple[int, str]]] = {}
+    for pid in pids:
+        info = _stat(pid)
+        if info:
+            children.setdefault(info[0], []).append((pid, info[1]))
+    out, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child[0])
+    return out
+
+
+def _is_ray(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return b"ray" in fh.read().lower()
+    except OSError:
+        return False
+
+
+def _alive(pid: int, started: str) -> bool:
+    """Whether ``pid`` is still the process that started at ``started`` (a reused pid is not) and
+    has not exited (a zombie has)."""
+    info = _stat(pid)
+    if info is None or info[1] != started:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False

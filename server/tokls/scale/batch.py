@@ -223,7 +223,7 @@ class _NoFile:
 def run_ray(job: BatchJob, *, address: str | None = None, num_cpus: int | None = None,
             concurrency: int | None = None, num_gpus: float = 0) -> int:
     """Classify on Ray Data (a local instance when ``address`` is None); returns the records written."""
-    from . import start_ray
+    from . import start_ray, stop_ray
 
     _pyarrow()
     prepare_output(job.output)
@@ -251,7 +251,7 @@ def run_ray(job: BatchJob, *, address: str | None = None, num_cpus: int | None =
         else:
             ds.write_json(job.output)
     finally:
-        ray.shutdown()
+        stop_ray(ray)
     return count_output(job.output, job.output_format)
 
 

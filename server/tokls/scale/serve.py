@@ -53,7 +53,7 @@ def _stop_on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
 def serve_model(model: str, *, host: str, port: int, replicas: int, num_gpus: float, device: str,
                 address: str | None, max_seconds: float | None = None) -> int:
     """Deploy and serve until interrupted (or ``max_seconds``); Ray and Serve are shut down after."""
-    from . import start_ray
+    from . import start_ray, stop_ray
 
     ray = start_ray(address, num_cpus=None if address else max(replicas, 1) + 1)
     from ray import serve
@@ -75,6 +75,6 @@ def serve_model(model: str, *, host: str, port: int, replicas: int, num_gpus: fl
         try:
             serve.shutdown()
         finally:
-            ray.shutdown()
+            stop_ray(ray)
         print("tokls serve-model: stopped", file=sys.stderr, flush=True)
     return 0

@@ -45,7 +45,7 @@ def count_on_ray(stats: DatasetStats, paths: Sequence[Path], model: str, *, addr
                  progress: Callable[[int], None] | None = None) -> None:
     """Read ``paths`` into ``stats`` with their token counts computed on Ray (a local instance on
     127.0.0.1 when ``address`` is None, stopped before this returns)."""
-    from . import import_ray, start_ray
+    from . import import_ray, start_ray, stop_ray
 
     import_ray()  # RayMissing before any reading
     stats.deferred = []
@@ -74,7 +74,7 @@ def count_on_ray(stats: DatasetStats, paths: Sequence[Path], model: str, *, addr
                 for r, n in zip(batch["row"], batch["tokens"]):
                     counts[int(r)] = int(n)
         finally:
-            ray.shutdown()
+            stop_ray(ray)
     start = 0
     for batch, file_index in batches:
         stats.add_counted(batch, counts[start:start + len(batch)], file_index)
