@@ -68,13 +68,14 @@ def main() -> int:
                        output_format="parquet", model=args.model, device="cpu")
 
         t0 = time.perf_counter()
-        Classifier(args.model, device="cpu").load()
+        backend = Classifier(args.model, device="cpu").load().backend
         load_local = time.perf_counter() - t0
+        engine = " ".join(str(x) for x in (backend.name, getattr(backend, "precision", "")) if x)
         log(f"local model load {load_local:.1f} s; classifying {args.records} records locally ...")
         t0 = time.perf_counter()
         n = run_local(job, progress_bar=False)  # loads once more (cheap after the first: merged cache)
         local_s = time.perf_counter() - t0
-        rows.append(("local engine (1 process, torch on all cores)", f"{n / local_s:,.0f} records/s "
+        rows.append((f"local engine (1 process, {engine} on all cores)", f"{n / local_s:,.0f} records/s "
                      f"({local_s:.1f} s, model load {load_local:.1f} s apart)"))
 
         t0 = time.perf_counter()
@@ -108,7 +109,7 @@ def main() -> int:
                 ds.write_parquet(str(out))
                 took = time.perf_counter() - t0
                 assert count_output(str(out), "parquet") == args.records
-                rows.append((f"Ray Data, {actors} actor(s) (1 torch thread each)",
+                rows.append((f"Ray Data, {actors} actor(s) ({engine}, 1 CPU reserved each)",
                              f"{args.records / took:,.0f} records/s ({took:.1f} s, actor start and load included)"))
         finally:
             stop_ray(ray)
