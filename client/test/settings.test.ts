@@ -25,6 +25,7 @@ test("defaults build the protocol's settings tree", () => {
     dataset: { fields: [] },
     showTokens: false,
     inlayHints: true,
+    split: { separator: "" },
   });
 });
 

@@ -28,7 +28,7 @@ def test_the_wire_keys():
                             "debounceMs", "maxDocumentSize", "maxDocumentTokens", "exclude", "classifier.model",
                             "classifier.longText", "classifier.stride", "classifier.batchSize", "classifier.device",
                             "classifier.backend", "classifier.endpoint", "classifier.timeoutMs", "dataset.fields",
-                            "showTokens", "inlayHints"]
+                            "showTokens", "inlayHints", "split.separator"]
 
 
 @pytest.mark.parametrize("raw", [None, {}, {"tokls": {}},
@@ -120,6 +120,14 @@ CHOICES = "'off', 'hint', 'information', 'warning', 'error'"
     ({"classifier": [1]}, "tokls.classifier must be an object, got list; using defaults."),
     ({"showTokens": "yes"}, "tokls.showTokens = 'yes' is invalid: expected true or false; using False."),
     ({"inlayHints": 0}, "tokls.inlayHints = 0 is invalid: expected true or false; using True."),
+    ({"split": {"separator": None}}, "tokls.split.separator = None is invalid: expected a string (the text inserted "
+                                     "at each cut; \"\" for the segment mode's own); using ''."),
+    ({"split": {"separator": 3}}, "tokls.split.separator = 3 is invalid: expected a string (the text inserted "
+                                  "at each cut; \"\" for the segment mode's own); using ''."),
+    ({"split": {"separator": "-" * 1001}}, f"tokls.split.separator = '{'-' * 49}… "
+                                           "(1,003 characters) is invalid: expected a string of at most 1,000 "
+                                           "characters; using ''."),
+    ({"split": "\n"}, "tokls.split must be an object, got str; using defaults."),
     ([1, 2], "tokls must be an object, got list; using defaults."),
     ({"tokls": "gpt2"}, "tokls must be an object, got str; using defaults."),
 ])
@@ -224,3 +232,9 @@ def test_budget_warn_at_outside_0_1_is_reported(value):
     settings, problems = parse_settings({"budget": {"warnAt": value}})
     assert problems == [f"tokls.budget.warnAt = {value!r} is invalid: expected a number from 0 to 1 or null; using 0.8."]
     assert settings.budget.warn_at == 0.8
+
+
+@pytest.mark.parametrize("value", ["", "\n\n", "\n\n---\n\n", "  <!-- split -->  ", "¦", "🔪\r\n"])
+def test_the_split_separator_is_kept_as_written(value):
+    settings, problems = parse_settings({"split": {"separator": value}})
+    assert problems == [] and settings.split.separator == value

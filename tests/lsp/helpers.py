@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from typing import Any, Callable, TypeVar
 
@@ -76,6 +77,32 @@ def edit(client: LanguageClient, uri: str, version: int, start: tuple[int, int],
             range=types.Range(start=types.Position(*start), end=types.Position(*end)), text=text)]))
 
 
+def utf16(s: str) -> int:
+    """Length of ``s`` in UTF-16 code units."""
+    return len(s.encode("utf-16-le")) // 2
+
+
+def line_starts(text: str) -> list[int]:
+    """Code-point offset of each line's start (LSP's line breaks: ``\\n``, ``\\r\\n``, ``\\r``)."""
+    return [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
+
+
+def offset_of(text: str, pos: types.Position) -> int:
+    """The code-point offset of a UTF-16 position."""
+    k, units = line_starts(text)[pos.line], 0
+    while units < pos.character:
+        units += utf16(text[k]); k += 1
+    return k
+
+
+def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply edits given in UTF-16 positions, last first."""
+    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        a, b = offset_of(text, e.range.start), offset_of(text, e.range.end)
+        text = text[:a] + e.new_text + text[b:]
+    return text
+
+
 def by_code(diagnostics: list[types.Diagnostic], code: str) -> list[types.Diagnostic]:
     return [d for d in diagnostics if d.code == code]
 
@@ -90,4 +117,4 @@ def configure(client: LanguageClient, settings: dict) -> None:
 
 
 __all__ = ["pytest_lsp", "start", "wait_diagnostics", "wait_until", "open_doc", "edit", "by_code", "config",
-           "configure", "track_versions"]
+           "configure", "track_versions", "utf16", "line_starts", "offset_of", "apply_edits"]

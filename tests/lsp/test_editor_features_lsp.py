@@ -16,7 +16,8 @@ from pytest_lsp import LanguageClient
 
 from tokls.core.tokenizers import load_tokenizer
 
-from .helpers import by_code, config, configure, edit, open_doc, pytest_lsp, start, track_versions, wait_diagnostics
+from .helpers import (apply_edits, by_code, config, configure, edit, line_starts, open_doc, pytest_lsp, start,
+                      track_versions, utf16, wait_diagnostics)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -43,14 +44,6 @@ async def client(lsp_client: LanguageClient):
     lsp_client.init_result = await start(lsp_client, BASE)
     yield
     await lsp_client.shutdown_session()
-
-
-def utf16(s: str) -> int:
-    return len(s.encode("utf-16-le")) // 2
-
-
-def line_starts(text: str) -> list[int]:
-    return [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
 
 
 def decode(text: str, data: list[int]) -> list[tuple[int, int, int, int]]:
@@ -286,21 +279,6 @@ def command_of(action) -> types.Command:
         # the client's converter took the CodeAction for a Command, and its command for a string
         return types.Command(**ast.literal_eval(action.command))
     return action.command if isinstance(action.command, types.Command) else action
-
-
-def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
-    """Apply insertions given in UTF-16 positions, last first."""
-    starts = line_starts(text)
-
-    def offset(pos: types.Position) -> int:
-        k, units = starts[pos.line], 0
-        while units < pos.character:
-            units += utf16(text[k]); k += 1
-        return k
-    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-        a, b = offset(e.range.start), offset(e.range.end)
-        text = text[:a] + e.new_text + text[b:]
-    return text
 
 
 @pytest.mark.parametrize("segment, model", [("document", "bert-base-uncased"), ("paragraph", "gpt2")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from tokls.core.settings import ClassifierSettings, Settings
+from tokls.core.settings import ClassifierSettings, Settings, parse_settings
 from tokls.lsp.language_server import _settings_line
 from tokls.lsp.server import create_server
 
@@ -14,6 +14,9 @@ def test_settings_line_is_key_value():
     line = _settings_line(Settings(model="gpt2", classifier=ClassifierSettings(device="cuda")))
     assert line.startswith("model=gpt2 maxLength=null budget.warnAt=0.8 segment=document severity.tokenCount=")
     assert " exclude=[] " in line and " classifier.device=cuda" in line and "Settings(" not in line
+    assert line.endswith(' split.separator=""')  # empty, whitespace and line breaks quoted: one line
+    assert _settings_line(parse_settings({"split": {"separator": "\n\n* * *\n\n"}})[0]).endswith(
+        ' split.separator="\\n\\n* * *\\n\\n"')
 
 
 def test_cancel_for_an_answered_request_is_debug(caplog):

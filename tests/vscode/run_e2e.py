@@ -18,10 +18,19 @@ bert-base-uncased and checks what a person would see:
   7. Classify Selection without a selection scores the long document in windows (a table);
   8. clicking the status bar item and picking gpt2 re-counts without a restart, the warning goes;
   9. "Show Tokens of Selection" shows the tokens;
- 10. setting tokls.interpreter (Settings editor) to a Python without tokls restarts the server
+ 10. the Explorer's "Token counts" view lists both files of the workspace with their counts (long.txt's
+     equal to the status bar's) and % of the limit, and totals per folder; a row opens its file;
+ 11. in docs/notes.md (front matter: gpt2, 120 tokens, a paragraph per input) inlay hints give the
+     count of every paragraph (adding up to the view's), ✂ 120 at the cut and the running total;
+ 12. "tokls: Show Tokens" colours the tokens with the colours package.json contributes, in the dark
+     and in the light theme, past-the-cut tokens struck through; run again, the colours go;
+ 13. Ctrl+. on the cut opens the Quick Fix menu with "Split into parts of at most 120 tokens";
+     choosing it inserts tokls.split.separator (set in the user settings) so that every paragraph
+     fits, and one undo restores the text;
+ 14. setting tokls.interpreter (Settings editor) to a Python without tokls restarts the server
      once and says plainly what is wrong and how to fix it;
- 11. the extension's Details page shows the README's images (packaged in the .vsix);
- 12. clearing tokls.interpreter leaves `python3` on PATH, which has no tokls: the notification
+ 15. the extension's Details page shows the README's images (packaged in the .vsix);
+ 16. clearing tokls.interpreter leaves `python3` on PATH, which has no tokls: the notification
      offers "Install tokls"; it installs the wheel the .vsix carries into a virtual environment in
      the extension's storage (dependencies from the package index), with a progress notification,
      and the server starts from there.
@@ -72,7 +81,8 @@ FILLER = (
 
 #: the screenshots that --update-docs copies into docs/screenshots (the README shows them)
 README_SCREENSHOTS = ("truncation-hover.png", "status-bar.png", "classify-selection.png", "classify-lines.png",
-                      "classify-windows.png", "show-tokens.png", "install-offer.png")
+                      "classify-windows.png", "show-tokens.png", "install-offer.png", "token-counts-view.png",
+                      "inline-counts.png", "token-colours-dark.png", "token-colours-light.png", "split-action.png")
 
 
 class Checks:
@@ -117,11 +127,32 @@ def wait_http(url: str, timeout: float) -> None:
     raise TimeoutError(f"code-server did not answer at {url} within {timeout:.0f}s")
 
 
+#: a Markdown file with its own model, limit and segment mode (front matter): counts per paragraph,
+#: one paragraph over the limit (its cut, the split action), and a second folder for the tree view
+NOTES_LIMIT = 120
+NOTES = f"""---
+tokls: {{model: gpt2, maxLength: {NOTES_LIMIT}, segment: paragraph}}
+---
+# Release notes
+
+Counts now appear at the end of every paragraph, and the cut is marked where a paragraph runs \
+past the limit.
+
+{FILLER} {FILLER.replace("Before", "Long before")}
+
+A short closing line 😀.
+"""
+#: what the split action inserts (the user's choice, tokls.split.separator)
+SEPARATOR = "\n\n<!-- part -->\n\n"
+
+
 def make_workspace(root: Path) -> Path:
     ws = root / "workspace"
     ws.mkdir(parents=True)
     paragraphs = "\n\n".join(f"{FILLER} (Paragraph {i + 1}.)" for i in range(9))
     (ws / "long.txt").write_text("\n".join(REVIEWS) + "\n\n" + paragraphs + "\n", encoding="utf-8")
+    (ws / "docs").mkdir()
+    (ws / "docs" / "notes.md").write_text(NOTES, encoding="utf-8")
     return ws
 
 
@@ -132,6 +163,7 @@ def user_settings(python: str, theme: str) -> dict:
         # does (seconds); ONNX Runtime on the export cached at install time loads in well under a
         # second (benchmarks/bench_classify.py), so its progress would be gone before the click.
         "tokls.classifier.backend": "torch",
+        "tokls.split.separator": SEPARATOR,
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
         "workbench.enableExperiments": False,
@@ -474,6 +506,249 @@ def check_show_tokens(page: Page, artifacts: Path) -> str:
     return f"{n} tokens; {heading!r}"
 
 
+# -- the editor features: the Token counts view, counts inline, token colours, the split action --
+
+NOTES_EDITOR = '.monaco-editor[data-uri$="notes.md"]'
+
+
+def clip(page: Page, path: Path, box: dict, pad: int = 6) -> None:
+    """A screenshot of ``box`` (page coordinates) and ``pad`` pixels around it, within the viewport."""
+    view = page.viewport_size or {"width": 1440, "height": 900}
+    x, y = max(0, box["x"] - pad), max(0, box["y"] - pad)
+    right = min(view["width"], box["x"] + box["width"] + pad)
+    bottom = min(view["height"], box["y"] + box["height"] + pad)
+    page.screenshot(path=str(path), clip={"x": x, "y": y, "width": right - x, "height": bottom - y})
+
+
+def union(*boxes: dict) -> dict:
+    x, y = min(b["x"] for b in boxes), min(b["y"] for b in boxes)
+    return {"x": x, "y": y, "width": max(b["x"] + b["width"] for b in boxes) - x,
+            "height": max(b["y"] + b["height"] for b in boxes) - y}
+
+
+def token_counts_pane(page: Page):
+    return page.locator(".pane", has=page.locator(".pane-header", has_text="Token counts")).first
+
+
+def tree_rows(page: Page) -> dict[str, str]:
+    """The Token counts view's rows: name → its description (from the row's full aria-label)."""
+    rows = token_counts_pane(page).locator(".monaco-list-row")
+    labels = [rows.nth(i).get_attribute("aria-label") or "" for i in range(rows.count())]
+    return dict(label.split(" ", 1) for label in labels if " " in label)
+
+
+def check_token_counts_view(page: Page, artifacts: Path) -> str:
+    """The Explorer's Token counts view lists every file with its count and % of the limit and
+    totals per folder; the counts are the server's (long.txt's equals the status bar's)."""
+    panel = page.locator(".part.panel").first
+    if panel.count() and panel.is_visible():  # the Results view from the previous check
+        run_command(page, "View: Toggle Panel Visibility")
+        panel.wait_for(state="hidden", timeout=10_000)
+    page.locator(".tabs-container .tab", has_text="long.txt").first.click()
+    m = re.match(r"([\d,]+) tok\b.* · gpt2$", status_text(page))  # (a selection count may sit in between)
+    assert m, status_text(page)
+    long_tokens = int(m.group(1).replace(",", ""))
+    run_command(page, "View: Show Explorer")
+    header = page.locator(".pane-header", has_text="Token counts").first
+    header.wait_for(state="visible", timeout=20_000)
+    if header.get_attribute("aria-expanded") != "true":
+        header.click()
+    # widen the side bar so that the rows' descriptions are not cut short
+    sidebar = page.locator(".part.sidebar").first.bounding_box()
+    if sidebar and sidebar["width"] < 420:
+        edge = sidebar["x"] + sidebar["width"]
+        page.mouse.move(edge, sidebar["y"] + 300)
+        page.mouse.down()
+        page.mouse.move(edge + 140, sidebar["y"] + 300, steps=5)
+        page.mouse.up()
+    # the model changed since the view was filled (the server counted with bert-base-uncased)
+    run_command(page, "tokls: Refresh Token Counts")
+
+    def listed() -> str | None:
+        """What is wrong with the rows (None: nothing); the rows are redrawn one by one."""
+        files = {}
+        for name in ("long.txt", "notes.md"):
+            fm = re.fullmatch(r"([\d,]+) tokens · ([\d.]+)%", rows.get(name, ""))
+            if not fm:
+                return f"{name}: {rows.get(name)!r}"
+            files[name] = (int(fm.group(1).replace(",", "")), float(fm.group(2)))
+        if files["long.txt"] != (long_tokens, round(100 * long_tokens / 1024, 1)):  # gpt2's limit
+            return f"long.txt is not listed with the status bar's {long_tokens:,} tokens"
+        if not files["notes.md"][1] > 100:  # its own limit (front matter), which it passes
+            return "notes.md is not listed over its own limit"
+        total = files["long.txt"][0] + files["notes.md"][0]
+        if rows.get("workspace") != f"{total:,} tokens · 2 files · 1 truncated":
+            return "the workspace's total is not the sum of its files"
+        if rows.get("docs") != f"{files['notes.md'][0]:,} tokens · 1 file · 1 truncated":
+            return "the docs folder's total is not notes.md's"
+        return None
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        rows = tree_rows(page)
+        if (wrong := listed()) is None:
+            break
+        page.wait_for_timeout(300)
+    else:
+        raise AssertionError(f"{wrong}: {rows}")
+    pane = token_counts_pane(page)
+    warning = pane.locator(".monaco-list-row", has_text="notes.md").first.locator(".codicon-warning")
+    assert warning.count() == 1, "notes.md (truncated) has no warning icon"
+    last = pane.locator(".monaco-list-row").last.bounding_box()
+    head = header.bounding_box()
+    assert last and head
+    clip(page, artifacts / "token-counts-view.png", union(head, last), pad=4)
+    # a row opens its file
+    pane.locator(".monaco-list-row", has_text="notes.md").first.click()
+    page.locator(f"{NOTES_EDITOR} .view-line").first.wait_for(state="visible", timeout=20_000)
+    return "; ".join(f"{k}: {v}" for k, v in rows.items())
+
+
+def notes_lines(page: Page) -> list[str]:
+    """The text of notes.md's rendered lines, top to bottom, inlay hints included (read at once:
+    the editor redraws its lines while an edit lands)."""
+    lines = page.locator(NOTES_EDITOR).first.evaluate(
+        """e => [...e.querySelectorAll('.view-line')].map(l => [parseFloat(l.style.top) || 0, l.innerText])""")
+    return [text.replace("\u00a0", " ") for _top, text in sorted(lines, key=lambda line: line[0])]
+
+
+def notes_text_box(page: Page) -> dict:
+    """notes.md's editor from its top to a little below its last line (the rest is empty)."""
+    editor = page.locator(f"{NOTES_EDITOR} .overflow-guard").first.bounding_box()
+    last = page.locator(f"{NOTES_EDITOR} .view-line").last.bounding_box()
+    assert editor and last
+    return {"x": editor["x"], "y": editor["y"], "width": editor["width"],
+            "height": min(editor["height"], last["y"] + last["height"] + 8 - editor["y"])}
+
+
+def hints(page: Page) -> tuple[list[int], str]:
+    text = "\n".join(notes_lines(page))
+    return [int(n.replace(",", "")) for n in re.findall(r"(\d[\d,]*) tokens\b", text)], text
+
+
+def check_inline_counts(page: Page, artifacts: Path) -> str:
+    """Inlay hints in notes.md (its front matter: gpt2, 120 tokens, a paragraph per input): the
+    count at the end of every paragraph, ✂ 120 at the cut, the running total past the limit."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        counts, text = hints(page)
+        if len(counts) == 4 and f"✂ {NOTES_LIMIT}" in text:
+            break
+        page.wait_for_timeout(300)
+    else:
+        raise AssertionError(f"no paragraph counts and cut in notes.md: {text!r}")
+    assert [n > NOTES_LIMIT for n in counts] == [False, False, True, False], counts
+    listed = tree_rows(page).get("notes.md", "")
+    assert listed.startswith(f"{sum(counts):,} tokens"), f"{counts} do not add up to the view's {listed!r}"
+    running = re.search(rf"Σ [\d,]+ > {NOTES_LIMIT}\b", text)
+    assert running, text
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(300)
+    clip(page, artifacts / "inline-counts.png", notes_text_box(page))
+    return f"{counts} tokens, ✂ {NOTES_LIMIT}, {running.group()}"
+
+
+def _rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgb({r}, {g}, {b})"
+
+
+def contributed_colours(kind: str) -> tuple[set[str], str]:
+    """The token colours package.json contributes for ``[*Dark*]`` or ``[*Light*]`` themes, and
+    the truncated tokens' colour."""
+    pkg = json.loads((REPO / "package.json").read_text(encoding="utf-8"))
+    rules = pkg["contributes"]["configurationDefaults"]["editor.semanticTokenColorCustomizations"][f"[*{kind}*]"]["rules"]
+    return {_rgb(rules[f"toklsToken{i}"]) for i in range(3)}, _rgb(rules["*.truncated"]["foreground"])
+
+
+def rendered_colours(page: Page) -> dict[tuple[str, bool], int]:
+    """(colour, struck through) → how many text spans of notes.md are drawn so."""
+    got = page.locator(NOTES_EDITOR).first.evaluate(
+        """e => { const m = {}; for (const s of e.querySelectorAll('.view-line span span')) {
+             const cs = getComputedStyle(s); const k = cs.color + '|' + cs.textDecorationLine.includes('line-through');
+             m[k] = (m[k] || 0) + 1 } return m }""")
+    return {(k.split("|")[0], k.endswith("true")): n for k, n in got.items()}
+
+
+def wait_colours(page: Page, kind: str, on: bool = True) -> str:
+    tokens, truncated = contributed_colours(kind)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        got = rendered_colours(page)
+        shown = {c for (c, _struck), n in got.items() if c in tokens and n >= 5}
+        if on and shown == tokens and got.get((truncated, True), 0) >= 5:
+            return f"{kind}: {sum(n for (c, _s), n in got.items() if c in tokens)} token spans in 3 colours"
+        if not on and not shown and not any(struck for _c, struck in got):
+            return f"{kind}: no token colours"
+        page.wait_for_timeout(300)
+    raise AssertionError(f"{kind} theme, show tokens {on}: expected {tokens} and struck-through {truncated}, got {got}")
+
+
+def check_token_colours(page: Page, artifacts: Path) -> str:
+    """tokls: Show Tokens colours notes.md token by token with the colours the extension contributes
+    for dark and for light themes, the tokens past the cut struck through; run again, it is off."""
+    run_command(page, "tokls: Show Tokens")
+    done = [wait_colours(page, "Dark")]
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(300)
+    clip(page, artifacts / "token-colours-dark.png", notes_text_box(page))
+    run_command(page, "Preferences: Toggle between Light/Dark Themes")
+    done.append(wait_colours(page, "Light"))
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+    clip(page, artifacts / "token-colours-light.png", notes_text_box(page))
+    run_command(page, "Preferences: Toggle between Light/Dark Themes")
+    wait_colours(page, "Dark")
+    run_command(page, "tokls: Show Tokens")
+    done.append(wait_colours(page, "Dark", on=False))
+    return "; ".join(done)
+
+
+def check_split_action(page: Page, artifacts: Path) -> str:
+    """Ctrl+. on the cut: the Quick Fix menu offers the split; choosing it inserts the separator
+    the settings chose (tokls.split.separator) so that every paragraph fits, and one undo takes it back."""
+    editor = page.locator(NOTES_EDITOR).first
+    squiggle = editor.locator(".squiggly-warning").first
+    squiggle.wait_for(state="attached", timeout=30_000)
+    box = squiggle.bounding_box()
+    assert box, "no truncation squiggle in notes.md"
+    page.mouse.click(box["x"] + 3, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)
+    page.keyboard.press("Control+.")
+    menu = page.locator(".action-widget").first
+    menu.wait_for(state="visible", timeout=15_000)
+    rows = menu.locator(".monaco-list-row.action")
+    titles = [rows.nth(i).get_attribute("aria-label") for i in range(rows.count())]
+    split = f"Split into parts of at most {NOTES_LIMIT} tokens"
+    assert titles == [split, "Copy what the model sees", "Classify this segment"], titles
+    page.wait_for_timeout(300)
+    clip(page, artifacts / "split-action.png", union(notes_text_box(page), menu.bounding_box()))
+    for _ in range(len(titles)):  # the menu takes no clicks through Playwright: the keyboard picks
+        if menu.locator(".monaco-list-row.focused").first.get_attribute("aria-label") == split:
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    mark = SEPARATOR.strip()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        counts, text = hints(page)
+        if any(line.strip().startswith(mark) for line in text.splitlines()) and "✂" not in text:
+            break
+        page.wait_for_timeout(300)
+    else:
+        raise AssertionError(f"the split did not insert {mark!r} or left a cut: {text!r}")
+    assert len(counts) >= 5 and all(n <= NOTES_LIMIT for n in counts), f"after the split: {counts}"
+    after = counts
+    page.keyboard.press("Control+z")  # the whole split is one edit: one undo
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        counts, text = hints(page)
+        if mark not in text and f"✂ {NOTES_LIMIT}" in text and len(counts) == 4:
+            return f"{titles}; after the split {after}; after one undo {counts}"
+        page.wait_for_timeout(300)
+    raise AssertionError(f"one undo did not restore notes.md: {text!r}")
+
+
 def interpreter_setting(page: Page):
     """The Settings editor's input for tokls.interpreter, opened and visible."""
     run_command(page, "Preferences: Open User Settings")
@@ -697,6 +972,16 @@ def main() -> int:
                        page, artifacts)
             checks.run("switch tokenizer from the status bar (no restart)", check_switch_tokenizer, page, artifacts)
             checks.run("Show Tokens of Selection", check_show_tokens, page, artifacts)
+            checks.run("Token counts view: every file, its count and % of the limit, folder totals",
+                       check_token_counts_view, page, artifacts)
+            checks.run("inlay hints: a count per paragraph, the cut, the running total", check_inline_counts,
+                       page, artifacts)
+            checks.run("tokls: Show Tokens: token colours in the dark and the light theme", check_token_colours,
+                       page, artifacts)
+            checks.run("Quick Fix on the cut: Split inserts the chosen separator, one undo", check_split_action,
+                       page, artifacts)
+            if not checks.failed:
+                page.locator(".tabs-container .tab", has_text="long.txt").first.click()
             checks.run("an interpreter without tokls: one restart, a plain message with fixes", check_bad_interpreter,
                        page, artifacts, sys.executable, ud / "logs")
             checks.run("Details page: the README's images load", check_details_page_images, page, artifacts)

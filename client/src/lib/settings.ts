@@ -31,6 +31,7 @@ export interface ServerSettings {
   dataset: { fields: string[] };
   showTokens: boolean;
   inlayHints: boolean;
+  split: { separator: string };
 }
 
 /** Defaults of the server settings, keyed by their dotted name under `tokls.`. */
@@ -56,6 +57,7 @@ export const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   "classifier.backend": "auto",
   "classifier.endpoint": null,
   "classifier.timeoutMs": 30_000,
+  "split.separator": "",
 });
 
 export const SERVER_KEYS: readonly string[] = Object.keys(SERVER_DEFAULTS);

@@ -20,8 +20,8 @@ from typing import Any, Iterator, Mapping
 from .analysis import SEGMENTS as _TEXT_SEGMENTS
 from .tokenizers import DEFAULT_MODEL
 
-__all__ = ["SEVERITIES", "Settings", "BudgetSettings", "SeveritySettings", "ClassifierSettings", "parse_settings", "leaves",
-           "Leaf"]
+__all__ = ["SEVERITIES", "Settings", "BudgetSettings", "SeveritySettings", "ClassifierSettings", "SplitSettings",
+           "parse_settings", "leaves", "Leaf"]
 
 SEVERITIES = ("off", "hint", "information", "warning", "error")
 LONG_TEXT_MODES = ("window", "truncate")
@@ -82,6 +82,14 @@ class DatasetSettings:
 
 
 @dataclass(frozen=True)
+class SplitSettings:
+    #: what the split code action inserts at each cut, as written; "" the segment mode's own
+    #: (a blank line in paragraph mode, a line break in line mode, ``---`` between blank lines
+    #: in document mode: tokls.core.split.SEPARATORS)
+    separator: str = field(default="", metadata={"kind": "separator"})
+
+
+@dataclass(frozen=True)
 class Settings:
     model: str = DEFAULT_MODEL
     max_length: int | None = _integer(None, 1, nullable=True)
@@ -96,6 +104,7 @@ class Settings:
     dataset: DatasetSettings = field(default_factory=DatasetSettings)
     show_tokens: bool = False  #: semantic tokens: colour the text token by token
     inlay_hints: bool = True  #: inlay hints: token counts at the end of each segment
+    split: SplitSettings = field(default_factory=SplitSettings)
 
 
 @dataclass(frozen=True)
@@ -178,6 +187,12 @@ def _check(path: str, f: Field, value: Any, default: Any, problems: list[str]) -
         if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
             return tuple(value)
         return bad("a list of field names" if f.metadata.get("kind") == "fields" else "a list of glob patterns")
+    if f.metadata.get("kind") == "separator":  # any text, kept as written (whitespace too); "" the default
+        if not isinstance(value, str):
+            return bad('a string (the text inserted at each cut; "" for the segment mode\'s own)')
+        if len(value) > MAX_STRING:
+            return bad(f"a string of at most {MAX_STRING:,} characters")
+        return value
     if isinstance(default, str):
         if not isinstance(value, str) or not value.strip():
             return bad("a non-empty string")

@@ -5,6 +5,10 @@ the last sentence end (``.``, ``!``, ``?``, ``…`` and whitespace, or a line br
 last token boundary. The limit comes from the real token offsets of the part; a part is
 re-encoded on its own (a token may be cut differently without its left context) and its cut
 moves back to an earlier boundary until it fits.
+
+What the action inserts at each cut is the ``split.separator`` setting, as written; empty (the
+default) means the segment mode's own separator (:data:`SEPARATORS`), so that each part becomes a
+segment of its own.
 """
 
 from __future__ import annotations
@@ -14,10 +18,25 @@ import re
 
 from .tokenizers import LoadedTokenizer
 
-__all__ = ["split_points"]
+__all__ = ["SEPARATORS", "separator", "split_points"]
+
+#: what the split action inserts by default, by segment mode: a part per paragraph, per line, and
+#: in ``document`` mode a visible mark where to cut the file
+SEPARATORS = {"paragraph": "\n\n", "line": "\n", "document": "\n\n---\n\n"}
 
 _PARAGRAPH = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)\s*")
 _SENTENCE = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?:\r\n|\r|\n)\s*")
+
+
+def separator(segment: str, chosen: str = "") -> str:
+    """The text inserted at each cut: ``chosen`` (the ``split.separator`` setting) when it is not
+    empty, else the default of the segment mode ``segment``."""
+    if chosen:
+        return chosen
+    try:
+        return SEPARATORS[segment]
+    except KeyError:
+        raise ValueError(f"parts of a {segment!r} segment cannot be separated") from None
 
 
 def _count(tok: LoadedTokenizer, text: str) -> int:

@@ -49,7 +49,8 @@ def _settings_line(settings: Any, prefix: str = "") -> str:
         if dataclasses.is_dataclass(value):
             parts.append(_settings_line(value, key + "."))
         else:
-            parts.append(f"{key}={value if isinstance(value, str) else json.dumps(value)}")
+            plain = isinstance(value, str) and value and not re.search(r"\s", value)  # else quoted: "\n\n"
+            parts.append(f"{key}={value if plain else json.dumps(value, ensure_ascii=False)}")
     return " ".join(parts)
 T = TypeVar("T")
 

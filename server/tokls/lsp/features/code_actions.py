@@ -3,10 +3,12 @@
 
 On a tokls truncation diagnostic:
 
-- **Split into parts of at most N tokens**: one workspace edit inserting a separator (a blank line
-  in ``paragraph`` mode, a line break in ``line`` mode, ``---`` between blank lines in ``document``
-  mode) at each cut of :func:`tokls.core.split.split_points`; computed on resolve when the client
-  resolves edits lazily, since it encodes the segment again;
+- **Split into parts of at most N tokens**: one workspace edit inserting a separator at each cut
+  of :func:`tokls.core.split.split_points`: the ``split.separator`` setting, or when it is empty
+  the segment mode's own (a blank line in ``paragraph`` mode, a line break in ``line`` mode,
+  ``---`` between blank lines in ``document`` mode); computed on resolve when the client resolves
+  edits lazily, since it encodes the segment again. Not offered for dataset records (text inserted
+  into a record would break its JSON or CSV);
 - **Copy what the model sees**: the command ``tokls.modelText(uri, segment)`` → ``{"text": …}``
   (the segment's text up to the cut; the VS Code client copies it to the clipboard);
 - **Classify this segment**: the command ``tokls.classify(uri, range)``.
@@ -22,7 +24,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from ...core.split import split_points
+from ...core.split import SEPARATORS, separator, split_points
 from ..arguments import document, unpack
 from ..document import Document
 from ..language_server import Feature, ToklsServer
@@ -30,8 +32,6 @@ from ..token_store import TooLarge
 
 __all__ = ["CodeActions", "SEPARATORS"]
 
-#: what the split action inserts, by segment mode
-SEPARATORS = {"paragraph": "\n\n", "line": "\n", "document": "\n\n---\n\n"}
 COMPARE = "tokls.compare"
 
 
@@ -73,15 +73,16 @@ class CodeActions(Feature):
             if found is None:
                 continue
             analysis, seg, asked, tok = found
-            limit = analysis.max_length
-            split = types.CodeAction(
-                title=f"Split into parts of at most {limit:,} tokens", kind=types.CodeActionKind.QuickFix,
-                diagnostics=[diag], data={"uri": uri, "segment": seg.index, "version": doc.version})
-            if not self._lazy():
-                split.edit = await self._split_edit(asked, analysis, seg, tok)
+            if analysis.segment in SEPARATORS:  # not a dataset record
+                split = types.CodeAction(
+                    title=f"Split into parts of at most {analysis.max_length:,} tokens",
+                    kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+                    data={"uri": uri, "segment": seg.index, "version": doc.version})
+                if not self._lazy():
+                    split.edit = await self._split_edit(asked, analysis, seg, tok)
+                actions.append(split)
             seg_range = asked.range_of(seg.start, seg.end)
             actions += [
-                split,
                 types.CodeAction(title="Copy what the model sees", kind=types.CodeActionKind.QuickFix,
                                  diagnostics=[diag], command=types.Command(
                                      title="Copy what the model sees", command="tokls.modelText",
@@ -108,14 +109,14 @@ class CodeActions(Feature):
         if action.edit is not None or doc is None or doc.version != data.get("version"):
             return action  # nothing to do, or the document moved on: no edit (the client asks again)
         found = await self._segment(doc, data.get("segment"))
-        if found is not None:
+        if found is not None and found[0].segment in SEPARATORS:
             action.edit = await self._split_edit(found[2], found[0], found[1], found[3])
         return action
 
     async def _split_edit(self, asked: Document, analysis, seg, tok) -> types.WorkspaceEdit:
         text = asked.text[seg.start:seg.end]
         cuts = await self.server.tokens.call(split_points, tok, text, analysis.max_length)
-        sep = SEPARATORS[analysis.segment]
+        sep = separator(analysis.segment, self.server.settings.split.separator)
         edits = [types.TextEdit(range=asked.range_of(seg.start + c, seg.start + c), new_text=sep) for c in cuts]
         return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
             text_document=types.OptionalVersionedTextDocumentIdentifier(uri=asked.uri, version=asked.version),
