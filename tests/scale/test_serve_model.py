@@ -103,6 +103,8 @@ def test_serve_model_answers_like_the_local_classifier(served, local: Classifier
     assert status == 200 and info["model_id"] == "sentiment"
     assert info["model_type"]["classifier"]["id2label"] == {str(i): label for i, label in enumerate(local.labels)}
     assert info["max_input_length"] == 512 and info["max_client_batch_size"] == 32
+    # the served model computes as the local one does: the embedded model's int8 ONNX graph
+    assert info["model_dtype"] == "int8" == local.load().backend.precision
 
     status, batch = _http(url + "/predict", {"inputs": [POSITIVE, NEGATIVE]})
     assert status == 200 and len(batch) == 2

@@ -29,6 +29,16 @@ def _error(status: int, kind: str, message: str) -> tuple[int, dict]:
     return status, {"error": message, "error_type": kind}
 
 
+def _dtype(backend) -> str:
+    """What the model computes in, in TEI's words (``int8`` for the ONNX int8 graph)."""
+    precision = getattr(backend, "precision", None)
+    if precision:
+        return {"fp32": "float32", "fp16": "float16"}.get(precision, precision)
+    model = getattr(backend, "model", None)
+    dtype = str(getattr(model, "dtype", "float32"))
+    return dtype.removeprefix("torch.")
+
+
 class TeiApi:
     def __init__(self, classifier: Classifier, *, max_client_batch: int = MAX_CLIENT_BATCH,
                  batch_size: int = 32) -> None:
@@ -37,11 +47,12 @@ class TeiApi:
         self.batch_size = batch_size
 
     def info(self) -> dict:
-        info = self.classifier.load().info
+        loaded = self.classifier.load()
+        info = loaded.info
         return {
             "model_id": self.classifier.display_name,
             "model_sha": None,
-            "model_dtype": "float32",
+            "model_dtype": _dtype(loaded.backend),
             "model_type": {"classifier": {"id2label": {str(i): label for i, label in enumerate(info.labels)},
                                           "label2id": {label: i for i, label in enumerate(info.labels)}}},
             "max_concurrent_requests": 512,
