@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tokls.core.directives import mask, parse_directives
+from tokls.core.directives import document_settings, mask, parse_directives
 from tokls.core.settings import Settings
 
 
@@ -60,3 +60,14 @@ def test_excluded_regions_are_blanked_keeping_offsets_and_lines():
     assert len(masked) == len(text) and masked.splitlines() == [
         "keep 1", " " * 19, " " * 7, "    ", " " * 18, "keep 2", " " * 12, "    "]
     assert "\r\n" in masked
+
+
+def test_document_settings_overrides_the_given_settings_and_blanks_excluded_regions():
+    text = "---\ntokls: {model: gpt2, maxLength: 120}\n---\nkept\n<!-- tokls: off -->\nnotes\n<!-- tokls: on -->\n"
+    base = Settings(model="bert-base-uncased", max_length=512, segment="paragraph", exclude=("x",))
+    got = document_settings(text, base)
+    assert got.settings == Settings(model="gpt2", max_length=120, segment="paragraph", exclude=("x",))
+    assert got.text == mask(text, got.directives.excluded) and "notes" not in got.text and len(got.text) == len(text)
+    assert got.directives.line_of("model") == (4, 4 + len("tokls: {model: gpt2, maxLength: 120}"))
+    plain = document_settings("no directives", base)
+    assert plain.settings is base and plain.text == "no directives"

@@ -11,6 +11,9 @@
 Only ``model``, ``maxLength`` and ``segment`` may be set; the values are checked like the workspace
 settings (:func:`~.settings.parse_settings`), and each problem is reported with the span of the
 line that caused it. A later directive overrides an earlier one.
+
+:func:`document_settings` is the one rule for what applies to a document — the editor's
+diagnostics, its workspace view and ``tokls check`` all go through it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 from .settings import Settings, parse_settings
 
-__all__ = ["KEYS", "Directives", "parse_directives", "mask"]
+__all__ = ["KEYS", "Directives", "DocumentSettings", "parse_directives", "document_settings", "mask"]
 
 #: the settings a document may override: wire key → Settings field
 KEYS = {"model": "model", "maxLength": "max_length", "segment": "segment"}
@@ -165,3 +168,24 @@ def mask(text: str, spans: tuple[tuple[int, int], ...]) -> str:
         last = b
     parts.append(text[last:])
     return "".join(parts)
+
+
+@dataclass(frozen=True)
+class DocumentSettings:
+    """What applies to one document."""
+
+    #: the given settings (the workspace's, or ``tokls check``'s flags) with the document's overrides
+    settings: Settings
+    #: the text as counted: excluded regions blanked, offsets and lines where they were
+    text: str
+    #: the directives themselves: the line of each override, the problems
+    directives: Directives
+
+
+def document_settings(text: str, settings: Settings, directives: Directives | None = None) -> DocumentSettings:
+    """The effective settings of the document ``text`` under ``settings``: its directives override
+    ``model``, ``maxLength`` and ``segment``, and its ``tokls: off`` regions are blanked.
+    ``directives``: already parsed from ``text`` (the server keeps them per text)."""
+    if directives is None:
+        directives = parse_directives(text)
+    return DocumentSettings(directives.apply(settings), mask(text, directives.excluded), directives)

@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from ..core.analysis import DocumentTokens
+from ..core.analysis import Analysis, DocumentTokens
 from ..core.record_tokens import RecordTokens, document_tokens, effective_segment
-from ..core.directives import Directives, mask, parse_directives
+from ..core.directives import Directives, document_settings, parse_directives
 from ..core.chunking import TooManyTokens
 from ..core.settings import Settings
 from ..core.tokenizers import DEFAULT_MODEL, LoadedTokenizer, TokenizerError, TokenizerRegistry
@@ -68,12 +68,11 @@ class TokenStore:
 
         The document's directives override ``settings``; its excluded regions are blanked, and
         a document with such regions is re-tokenized from scratch."""
-        directives = self.directives(doc)
+        effective = document_settings(doc.text, settings, self.directives(doc))
         edits = doc.take_pending()
-        if directives.excluded:
-            return Snapshot(doc.uri, doc.version, mask(doc.text, directives.excluded), None,
-                            directives.apply(settings))
-        return Snapshot(doc.uri, doc.version, doc.text, edits, directives.apply(settings))
+        if effective.directives.excluded:
+            edits = None
+        return Snapshot(doc.uri, doc.version, effective.text, edits, effective.settings)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on the analysis thread."""
@@ -95,6 +94,21 @@ class TokenStore:
         except TokenizerError as exc:
             fallback = self.registry.get(DEFAULT_MODEL)
             return fallback, f"{exc} Using {DEFAULT_MODEL} until the setting tokls.model is fixed."
+
+    def analyze(self, text: str, name: str, settings: Settings) -> Analysis | None:
+        """A one-shot analysis of a document that is not open (analysis thread; kept nowhere):
+        its directives applied, dataset files a record per input, as for an open document.
+        None when it is larger than ``maxDocumentSize`` or ``maxDocumentTokens`` allow."""
+        if len(text) > settings.max_document_size:
+            return None
+        effective = document_settings(text, settings)
+        s = effective.settings
+        tok, _problem = self.tokenizer(s.model)
+        try:
+            return document_tokens(tok, effective.text, s.segment, s.max_length, name, s.dataset.fields,
+                                   self.chat_renderer(tok), max_tokens=s.max_document_tokens).analysis()
+        except TooManyTokens:
+            return None
 
     def chat_renderer(self, tok: LoadedTokenizer):
         """How chat records are rendered for ``tok`` (its chat template, once per tokenizer)."""

@@ -4,8 +4,9 @@ Params ``{"folders"?: [uri]}`` (default: the workspace folders). The result: ``{
 "maxLength", "files": [{"uri", "path", "folder", "tokens", "longest", "percent", "truncated"}],
 "folders": [{"folder", "path", "tokens", "files", "truncated"}]}`` — every file that
 :func:`tokls.core.workspace.workspace_files` selects (``tokls.exclude`` and ``.gitignore``
-respected), counted with the workspace settings and the file's own directives, from the editor's
-text when the file is open. Files are counted one by one on the analysis thread, so
+respected), counted as an open document would be (:meth:`~tokls.lsp.token_store.TokenStore.analyze`:
+the workspace settings with the file's own directives, dataset files a record per input), from the
+editor's text when the file is open. Files are counted one by one on the analysis thread, so
 ``$/cancelRequest`` stops the work between two files.
 """
 
@@ -17,8 +18,6 @@ from typing import Any
 
 from pygls.uris import from_fs_path, to_fs_path
 
-from ...core.analysis import analyze
-from ...core.directives import mask, parse_directives
 from ...core.workspace import FileCount, folder_totals, workspace_files
 from ..language_server import Feature, ToklsServer
 
@@ -64,12 +63,7 @@ class WorkspaceCounts(Feature):
                             text = path.read_text(encoding="utf-8")
                         except (OSError, UnicodeDecodeError):
                             return None
-                    if len(text) > settings.max_document_size:
-                        return None
-                    directives = parse_directives(text)
-                    s = directives.apply(settings)
-                    tok, _problem = ls.tokens.tokenizer(s.model)
-                    return analyze(mask(text, directives.excluded), tok, s.segment, s.max_length)  # one-shot, kept nowhere
+                    return ls.tokens.analyze(text, path.name, settings)
 
                 analysis = await ls.tokens.call(count)  # cancelled here: the next file is not counted
                 if analysis is None:
