@@ -59,8 +59,8 @@ def test_check_jsonl_records(tmp_path, capsys):
     entries = json.loads(out)
     assert [e.get("line") for e in entries] == [1, 2, 5, 3, 4]
     assert [e.get("segment") for e in entries[:3]] == [0, 1, 4]
-    assert entries[0] == {"path": str(path), "segment": 0, "tokens": short_count, "max_length": 512,
-                          "truncated": False, "line": 1}
+    assert entries[0] == {"path": str(path), "segment": 0, "tokens": short_count, "model": "bert-base-uncased",
+                          "max_length": 512, "truncated": False, "line": 1}
     assert entries[1]["truncation"] == {"offset": len(lines[0]) + 1 + col2, "line": 1, "character": col2,
                                         "dropped_tokens": total - 512}
     assert entries[3]["problem"] == "invalid-record" and entries[4]["problem"] == "missing-field"

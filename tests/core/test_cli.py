@@ -45,10 +45,12 @@ def test_check_text_and_json(tmp_path, capsys):
 
     code, out, _ = tokls(capsys, "check", str(long), str(short), "--format", "json")
     records = json.loads(out)
-    assert records[0] == {"path": str(long), "segment": 0, "tokens": total, "max_length": 512, "truncated": True,
+    assert records[0] == {"path": str(long), "segment": 0, "tokens": total, "model": "bert-base-uncased",
+                          "max_length": 512, "truncated": True,
                           "truncation": {"offset": offset, "line": line, "character": col,
                                          "dropped_tokens": total - 512}}
-    assert records[1] == {"path": str(short), "segment": 0, "tokens": 4, "max_length": 512, "truncated": False}
+    assert records[1] == {"path": str(short), "segment": 0, "tokens": 4, "model": "bert-base-uncased",
+                          "max_length": 512, "truncated": False}
 
     assert tokls(capsys, "check", str(short))[0] == 0
 
