@@ -1,4 +1,5 @@
-"""`tokls check` honours each file's directives as the editor does."""
+"""`tokls check` honours each file's directives as the editor does, and `--summary` stays below
+the paths given."""
 
 from __future__ import annotations
 
@@ -49,6 +50,10 @@ def test_front_matter_sets_model_limit_and_segment_and_off_regions_are_not_count
     assert records[1]["truncation"] == {"offset": start, "line": line, "character": col,
                                         "dropped_tokens": counts[1] - 120}
 
+    code, out = run(capsys, str(notes), "--summary")
+    assert code == 1
+    assert out[0].split() == ["./", f"{sum(counts):,}", "tokens", "1", "file", "1", "truncated"]
+
 
 def test_an_invalid_directive_is_a_warning_on_its_line(tmp_path, capsys):
     text = "hello there\n# tokls: maxLength=lots\nworld\n# tokls: model=./no/such/folder\n"
@@ -88,3 +93,25 @@ def test_a_directive_overrides_the_flags_and_says_so_when_they_were_given(tmp_pa
     code, out = run(capsys, str(notes))
     assert not any(": note: this file's directive" in line for line in out)  # no flags given: nothing to say
 
+
+def test_summary_rows_are_relative_to_the_paths_given(tmp_path, capsys, monkeypatch):
+    texts = {"proj/top.md": "Some words at the top.", "proj/docs/a.txt": "One 😀 note.",
+             "proj/docs/deep/b.md": "Deeper words.", "proj/notes/c.txt": "Notes here."}
+    for rel, text in texts.items():
+        write(tmp_path / rel, text)
+    n = {k: len(encode(v, "bert-base-uncased").ids) + 2 for k, v in texts.items()}
+
+    code, out = run(capsys, "--summary", str((tmp_path / "proj").absolute()))
+    assert code == 0
+    assert [line.split()[:2] for line in out[:-1]] == [
+        ["./", f"{sum(n.values())}"], ["docs/", f"{n['proj/docs/a.txt'] + n['proj/docs/deep/b.md']}"],
+        ["docs/deep/", f"{n['proj/docs/deep/b.md']}"], ["notes/", f"{n['proj/notes/c.txt']}"]]
+
+    code, out = run(capsys, "--summary", str(tmp_path / "proj" / "docs" / "deep" / "b.md"))
+    assert [line.split()[:2] for line in out[:-1]] == [["./", f"{n['proj/docs/deep/b.md']}"]]
+
+    monkeypatch.chdir(tmp_path / "proj")
+    code, out = run(capsys, "--summary", "docs", "notes/c.txt")
+    assert [line.split()[0] for line in out[:-1]] == ["./", "docs/", "docs/deep/", "notes/"]
+    code, out = run(capsys, "--summary", "docs")
+    assert [line.split()[0] for line in out[:-1]] == ["./", "deep/"]

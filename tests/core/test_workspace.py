@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tokls.cli import main
 from tokls.core.tokenizers import load_tokenizer
-from tokls.core.workspace import FileCount, folder_totals, workspace_files
+from tokls.core.workspace import FileCount, folder_totals, summary_root, workspace_files
 
 
 def count(text: str) -> int:
@@ -43,3 +43,13 @@ def test_check_summary_prints_per_folder_totals(tmp_path, capsys, monkeypatch):
     assert out[0].split() == ["./", f"{sum(n.values()):,}", "tokens", "3", "files"]
     assert out[1].split() == ["notes/", f"{n['notes/one.txt'] + n['notes/two.md']:,}", "tokens", "2", "files"]
     assert out[2].startswith("3 files, 3 document inputs, 0 truncated")
+
+
+def test_summary_root_is_the_deepest_folder_holding_every_path(tmp_path, monkeypatch):
+    make(tmp_path, {"p/a.md": "a", "p/docs/b.md": "b", "p/notes/c.md": "c"})
+    p = tmp_path / "p"
+    assert summary_root([str(p)]) == str(p)
+    assert summary_root([str(p / "docs" / "b.md")]) == str(p / "docs")
+    assert summary_root([str(p / "docs"), str(p / "notes" / "c.md")]) == str(p)
+    monkeypatch.chdir(p / "docs")
+    assert summary_root(["b.md"]) == str(p / "docs") and summary_root(["../notes", "."]) == str(p)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..core.analysis import SEGMENTS
 from ..core.settings import Settings
-from ..core.workspace import FileCount, folder_totals, summary_lines
+from ..core.workspace import FileCount, folder_totals, summary_lines, summary_root
 from ._io import CliError, iter_files, line_col, load_tokenizer, positive, read_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,7 +70,8 @@ def register(subparsers) -> None:
                    help=f"file name globs for folders (repeatable; default: {' '.join(DEFAULT_INCLUDE)})")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     p.add_argument("--summary", action="store_true",
-                   help="print token totals per folder (as the editor's workspace view) instead of each file's lines")
+                   help="print token totals per folder (as the editor's workspace view), relative to the "
+                        "folder that holds every PATH, instead of each file's lines")
     p.set_defaults(run=run)
 
 
@@ -138,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
     base = _settings(args)
     toks = _Tokenizers(base.model)
     include = args.include or DEFAULT_INCLUDE
+    root = summary_root(args.paths) if args.summary else None
     records, lines, problems, counts = [], [], 0, []
     files = inputs = truncated = invalid = warnings = 0
     kinds: dict[str, int] = {}
@@ -163,7 +166,8 @@ def run(args: argparse.Namespace) -> int:
         longest = analysis.longest
         key = (tok.name, analysis.max_length)
         limits[key] = limits.get(key, 0) + 1
-        counts.append(FileCount(path.as_posix(), analysis.tokens, longest.tokens if longest else 0,
+        rel = path.as_posix() if root is None else os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+        counts.append(FileCount(rel, analysis.tokens, longest.tokens if longest else 0,
                                 analysis.max_length, len(analysis.truncated)))
         if segment in ("document", "record"):
             message = count_message(analysis, lambda offset: line_col(starts, offset)[0] + 1)

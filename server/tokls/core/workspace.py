@@ -1,6 +1,7 @@
 """Token counts of a whole workspace: which files, and totals per folder.
 
-Shared by the server's ``tokls/workspaceCounts`` request and ``tokls check --summary``. Files are
+Shared by the server's ``tokls/workspaceCounts`` request and ``tokls check --summary`` (whose
+rows are relative to :func:`summary_root`, as the view's are to its workspace folder). Files are
 those whose names match the include globs, minus hidden and build folders, minus paths matching
 the ``exclude`` globs, minus what git ignores (``git ls-files`` when the folder is in a git work
 tree, else the root's ``.gitignore`` read as simple globs).
@@ -16,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Sequence
 
 __all__ = ["DEFAULT_INCLUDE", "SKIP_DIRS", "FileCount", "FolderTotal", "workspace_files", "folder_totals",
-           "summary_lines", "excluded"]
+           "summary_lines", "summary_root", "excluded"]
 
 DEFAULT_INCLUDE = ("*.txt", "*.md", "*.markdown", "*.rst", "*.jsonl", "*.json", "*.csv", "*.tsv", "*.prompt",
                    "*.tex", "*.html", "*.xml", "*.yaml", "*.yml")
@@ -96,6 +97,17 @@ def folder_totals(counts: Iterable[FileCount]) -> list[FolderTotal]:
             t[1] += 1
             t[2] += bool(c.truncated)
     return [FolderTotal(k, *v) for k, v in sorted(totals.items(), key=lambda kv: (kv[0] != ".", kv[0]))]
+
+
+def summary_root(paths: Sequence[str]) -> str:
+    """The folder ``check --summary`` reports relative to: the deepest one that holds every path
+    given (a folder itself, a file its folder), as an absolute path — so that folder rows stay
+    below what was asked for, as the workspace view's stay below the workspace folder."""
+    folders = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or os.curdir) for p in paths]
+    try:
+        return os.path.commonpath(folders)
+    except ValueError:  # paths on different drives: the first one's drive
+        return os.path.splitdrive(folders[0])[0] + os.sep
 
 
 def summary_lines(totals: Sequence[FolderTotal]) -> list[str]:
