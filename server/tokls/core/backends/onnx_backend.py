@@ -12,6 +12,8 @@ it (the benchmarks and the parity tests compare both).
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from pathlib import Path
 
@@ -34,22 +36,37 @@ class OnnxBackend:
 
     name = "onnx"
 
-    def __init__(self, session, device: str, precision: str) -> None:
+    def __init__(self, session, device: str, precision: str, workers: int = 1) -> None:
         self.session = session
         self.device = device
         self.precision = precision
+        self.workers = workers
+        self._pool = None
+        self._pool_lock = threading.Lock()
 
     def forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        if self.precision != "int8":
+        if self.precision != "int8" or len(input_ids) == 0:
             return self._run(input_ids, attention_mask)
         # The int8 graph quantizes activations per tensor (dynamic quantization): in a batch, one
         # row's scale would come from the rows beside it and their padding, and the same text would
-        # score differently in different company (up to 0.25 in probability). One row at a time,
-        # without its padding, gives every text one answer, and costs no time on the CPU (measured:
-        # 256 lines as fast as in batches of 32, since no padding is computed).
-        rows = [self._run(ids[mask.astype(bool)][None, :], np.ones((1, int(mask.sum())), dtype=attention_mask.dtype))
+        # score differently in different company (up to 0.25 in probability). So every row runs
+        # alone, without its padding, and gets one answer whatever its batch. Rows run side by side
+        # on ``workers`` threads, each in a one-thread session run (ONNX Runtime's run is
+        # thread-safe): faster than one row at a time on all cores (no per-operator thread
+        # hand-off) and than padded batches (no padding computed). See benchmarks/bench_classify.py.
+        rows = [(ids[mask.astype(bool)][None, :], np.ones((1, int(mask.sum())), dtype=attention_mask.dtype))
                 for ids, mask in zip(input_ids, attention_mask)]
-        return np.concatenate(rows, axis=0) if rows else self._run(input_ids, attention_mask)
+        if self.workers <= 1 or len(rows) == 1:
+            return np.concatenate([self._run(ids, mask) for ids, mask in rows], axis=0)
+        return np.concatenate(list(self._executor().map(lambda row: self._run(*row), rows)), axis=0)
+
+    def _executor(self):
+        with self._pool_lock:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="tokls-onnx")
+            return self._pool
 
     def _run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         (logits,) = self.session.run(["logits"], {"input_ids": input_ids, "attention_mask": attention_mask})
@@ -94,6 +111,10 @@ def load(model: str, *, device: str = "auto", progress: Progress | None = None, 
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.intra_op_num_threads = 0
+    workers = 1
+    if precision == "int8" and where == "cpu":  # rows run alone, side by side (OnnxBackend.forward)
+        options.intra_op_num_threads = 1
+        workers = _cores()
     session = ort.InferenceSession(str(folder / graph), sess_options=options, providers=providers)
 
     from tokenizers import Tokenizer
@@ -110,7 +131,7 @@ def load(model: str, *, device: str = "auto", progress: Progress | None = None, 
     if max_length <= len(prefix) + len(suffix):
         raise ModelLoadError(f"'{model}' has a maximum length ({max_length}) too small to hold text.")
     return Loaded(
-        OnnxBackend(session, where, precision),
+        OnnxBackend(session, where, precision, workers),
         ModelInfo(
             tokenizer=tok,
             prefix=tuple(prefix),
@@ -123,3 +144,11 @@ def load(model: str, *, device: str = "auto", progress: Progress | None = None, 
             temperature=temperature_of(read_metadata(folder)),
         ),
     )
+
+
+def _cores() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
