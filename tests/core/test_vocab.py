@@ -10,6 +10,7 @@ tokls does); the cache tests build into a temporary folder.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -213,6 +214,22 @@ def test_build_is_cached_and_reloads_faster(tmp_path):
     assert load_time < build_time / 2
     assert max_length is None and "bpe-openai" in source
     assert cached.encode(DOCUMENT).ids == built.encode(DOCUMENT).ids
+    merges = json.loads(files[0].read_text(encoding="utf-8"))["model"]["merges"]
+    assert merges[0] == "Ġ Ġ"  # the compact form, which loads faster than pairs
+
+
+def test_merges_with_a_space_stay_pairs(tmp_path):
+    from tokenizers import models
+
+    from tokls.core.vocab._cache import _compact_merges
+
+    for (a, b), saved in ((("a", "b"), ["a b"]), (("a b", "c"), [["a b", "c"]])):
+        vocab = {a: 0, b: 1, a + b: 2}
+        path = tmp_path / "tokenizer.json"
+        Tokenizer(models.BPE(vocab=vocab, merges=[(a, b)])).save(str(path))
+        _compact_merges(path)
+        assert json.loads(path.read_text(encoding="utf-8"))["model"]["merges"] == saved
+        assert Tokenizer.from_file(str(path)).get_vocab() == vocab
 
 
 def test_stale_and_damaged_cache_files(tmp_path):
