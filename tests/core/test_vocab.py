@@ -46,6 +46,7 @@ CORPUS = [
     "line1\r\nline2\r\n\r\n  line3\r\n\r\n",
     "<|endoftext|> <|endofprompt|> <|fim_prefix|> <|im_start|>user\nhi<|im_end|> <|extra_0|>",
     "<s>[INST] question [/INST] answer</s> <unk> [TOOL_CALLS] [REFERENCE_DOC_1] <pad>",
+    "[REFERENCE_DOC_2] begins this text",
     "<|begin_of_text|><|start_header_id|>user<|end_header_id|> <｜begin▁of▁sentence｜><｜end▁of▁sentence｜>",
     "",
     " ",
@@ -185,6 +186,19 @@ def test_sentencepiece_offsets_are_monotonic_and_inside():
         starts = [s for s, _ in enc.offsets]
         assert starts == sorted(starts)
         assert all(0 <= s <= e <= len(text) for s, e in enc.offsets)
+
+
+def test_sentencepiece_text_that_begins_with_a_user_defined_piece():
+    """SentencePiece puts its "▁" before the whole text, so before a user-defined piece that
+    begins it: a lone "▁" token, then the piece."""
+    tok, reference = _preset("mistral-v3")
+    for text in ("[REFERENCE_DOC_1] hello", "[REFERENCE_DOC_0]\n", "[REFERENCE_DOC_19][REFERENCE_DOC_1] a",
+                 "[REFERENCE_DOC_1]x", " [REFERENCE_DOC_1] x", "[REFERENCE_DOC_", "[x"):
+        assert tok.encode(text, add_special_tokens=False).ids == reference(text), text
+    # The one difference left (README): a text that is exactly one such piece lacks that "▁".
+    only = "[REFERENCE_DOC_1]"
+    assert reference(only) == [tok.token_to_id("▁"), tok.token_to_id(only)]
+    assert tok.encode(only, add_special_tokens=False).ids == [tok.token_to_id(only)]
 
 
 _UNICODE = st.text(
