@@ -15,7 +15,7 @@ import pytest
 from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
 
-from tokls.lsp._pygls import ToklsProtocol, request_future, work_done_token
+from tokls.lsp._pygls import ToklsProtocol, request_future, warm_converter, work_done_token
 from tokls.lsp.features import FEATURES
 from tokls.lsp.language_server import ToklsServer
 
@@ -127,6 +127,18 @@ async def test_command_handler_sees_its_token_and_request_future():
     await wait_until(lambda: seen, timeout=5)
     assert seen["token"] is None and seen["future"] is not None
     assert await wait_until(lambda: wire.response("probe-2"), timeout=5) == {"jsonrpc": "2.0", "id": "probe-2", "result": "done"}
+
+
+def test_warm_converter_reads_and_writes_samples_and_sends_nothing():
+    """warm_converter: structure_message, get_result_type and fm.converter, as pygls 2.x has them."""
+    server, wire = _server(())
+    hover = types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="x"))
+    warm_converter(server.protocol, types.TEXT_DOCUMENT_HOVER,
+                   {"textDocument": {"uri": "file:///a"}, "position": {"line": 0, "character": 0}}, hover)
+    assert server.protocol.get_result_type(types.TEXT_DOCUMENT_HOVER) is types.HoverResponse
+    warm_converter(server.protocol, types.TEXT_DOCUMENT_DID_CHANGE,  # a notification: no answer type
+                   {"textDocument": {"uri": "file:///a", "version": 1}, "contentChanges": []}, None)
+    assert wire.sent == []
 
 
 def test_request_future_outside_a_request_is_none():

@@ -7,17 +7,36 @@ split, and whether the token lies past the truncation point.
 
 from __future__ import annotations
 
+import asyncio
+
 from lsprotocol import types
 
+from .._pygls import warm_converter
 from ..convert import hover_markdown
 from ..language_server import Feature, ToklsServer
 from ..token_store import TooLarge
+
+
+#: seconds after ``initialized`` when the hover's message conversion is prepared
+_WARM_AFTER_S = 0.5
 
 
 class Hover(Feature):
     def __init__(self, server: ToklsServer) -> None:
         super().__init__(server)
         self.handle(types.TEXT_DOCUMENT_HOVER, self.hover)
+
+    async def initialized(self) -> None:
+        # Once the start-up work is done, let pygls write its conversion code for hovers, so
+        # that the first hover costs what the others do.
+        asyncio.get_running_loop().call_later(_WARM_AFTER_S, self._warm)
+
+    def _warm(self) -> None:
+        position = types.Position(line=0, character=0)
+        sample = types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=""),
+                             range=types.Range(start=position, end=position))
+        warm_converter(self.server.protocol, types.TEXT_DOCUMENT_HOVER,
+                       {"textDocument": {"uri": "file:///"}, "position": {"line": 0, "character": 0}}, sample)
 
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
         doc = self.server.documents.get(params.text_document.uri)
