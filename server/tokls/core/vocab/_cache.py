@@ -53,9 +53,10 @@ def cached_build(preset: str, key: str, build: Callable[[], Tokenizer], folder: 
 
 def _compact_merges(path: Path) -> None:
     """Rewrite a BPE model's merges from pairs (``["Ġ", "t"]``, what ``save`` writes) to the
-    older ``"Ġ t"`` strings, which ``tokenizers`` still reads and parses faster: about 15% of a
-    load, 0.1 s of o200k_base's start. Only when no piece holds a space (the older form splits
-    on it); byte-level pieces never do."""
+    older ``"Ġ t"`` strings, which ``tokenizers`` still reads, with about 10-15% less CPU and far
+    less memory (o200k_base: +71 MB of RSS instead of +124 MB, the pairs' parse buffers stay
+    behind). Only when no piece holds a space (the older form splits on it); byte-level pieces
+    never do."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except ValueError:
@@ -65,7 +66,11 @@ def _compact_merges(path: Path) -> None:
     if not merges or not all(isinstance(m, list) and len(m) == 2 and " " not in m[0] + m[1] for m in merges):
         return
     model["merges"] = [f"{a} {b}" for a, b in merges]
-    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    try:
+        compact = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (ValueError, UnicodeError):  # kept as tokenizers wrote it
+        return
+    path.write_bytes(compact)
 
 
 def _save(tok: Tokenizer, preset: str, target: Path) -> None:
