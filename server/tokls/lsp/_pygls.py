@@ -21,7 +21,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.io_ import StdoutWriter
-from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.protocol import JsonRPCResponseMessage, LanguageServerProtocol, lsp_method
 
 __all__ = ["ToklsProtocol", "work_done_token", "request_future", "serve_stdio", "FramingError", "warm_converter"]
 
@@ -119,18 +119,18 @@ def request_future(protocol: LanguageServerProtocol) -> Future | None:
 
 
 def warm_converter(protocol: LanguageServerProtocol, method: str, params: dict, result: Any) -> None:
-    """Have pygls' converter (cattrs) write its code for ``method``'s request and response now.
+    """Have pygls' converter (cattrs) write its code for ``method``'s request and answer now.
 
     cattrs generates, compiles and caches a function per message type the first time one is
     read or written: the first hover of a session paid about 4 ms for that (more than the
     hover itself). Reading a sample request (``structure_message``) and writing a sample answer
-    (the converter the feature manager holds, and the request's result type) does it ahead,
-    when the server is idle. Nothing is sent.
+    the way pygls 2.x writes every answer to a client request (a ``JsonRPCResponseMessage``
+    holding the result, through the converter the feature manager holds) does it ahead, when
+    the server is idle. Nothing is sent.
     """
     protocol.structure_message({"jsonrpc": "2.0", "id": 0, "method": method, "params": params})
-    response_type = protocol.get_result_type(method)
-    if response_type is not None:
-        protocol.fm.converter.unstructure(response_type(id=0, result=result))
+    if result is not None:
+        protocol.fm.converter.unstructure(JsonRPCResponseMessage(id=0, result=result, jsonrpc="2.0"))
 
 
 # ---- stdio transport -----------------------------------------------------------------------

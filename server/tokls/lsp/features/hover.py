@@ -7,18 +7,12 @@ split, and whether the token lies past the truncation point.
 
 from __future__ import annotations
 
-import asyncio
-
 from lsprotocol import types
 
 from .._pygls import warm_converter
 from ..convert import hover_markdown
 from ..language_server import Feature, ToklsServer
 from ..token_store import TooLarge
-
-
-#: seconds after ``initialized`` when the hover's message conversion is prepared
-_WARM_AFTER_S = 0.5
 
 
 class Hover(Feature):
@@ -29,7 +23,7 @@ class Hover(Feature):
     async def initialized(self) -> None:
         # Once the start-up work is done, let pygls write its conversion code for hovers, so
         # that the first hover costs what the others do.
-        asyncio.get_running_loop().call_later(_WARM_AFTER_S, self._warm)
+        self.server.after_first_publish(self._warm)
 
     def _warm(self) -> None:
         position = types.Position(line=0, character=0)
