@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 
 import pytest
 
 from tokls.core.analysis import DocumentTokens, analyze, line_starts, segment_spans
+from tokls.core.chunking import ChunkView
 from tokls.core.messages import count_message, truncation_message
 
 TEXTS = {
@@ -100,6 +102,30 @@ def test_tokens_at_and_word_split(bert):
     (unk,) = state.tokens_at(text.index("😀"))
     assert unk.unknown and unk.piece == "[UNK]"
     assert state.tokens_at(text.index(" ")) == []  # whitespace belongs to no BERT token
+
+
+@pytest.mark.parametrize("model", ["bert-base-uncased", "gpt2", "o200k_base", "llama-3", "mistral-v3"])
+def test_chunk_view_reads_tokens_one_by_one_as_the_whole_lists_say(model):
+    """A hover reads one token's span, piece and word without the chunk's lists: the same facts."""
+    from tokls.core.tokenizers import load_tokenizer
+
+    tok = load_tokenizer(model).tokenizer
+    text = " ".join(TEXTS.values())
+    enc = tok.encode(text, add_special_tokens=False)
+    view = ChunkView(enc, tok.id_to_token)
+    offsets, pieces, words = enc.offsets, enc.tokens, enc.word_ids
+    starts = [s for s, _ in offsets]
+    runs, k = [], 0  # the run of equal word ids around each token (None: a token alone)
+    while k < len(words):
+        m = k + 1
+        while words[k] is not None and m < len(words) and words[m] == words[k]:
+            m += 1
+        runs += [(k, m)] * (m - k)
+        k = m
+    for k in range(len(enc)):
+        assert view.span(k) == offsets[k] and view.piece(k) == pieces[k] and view.word_run(k) == runs[k]
+    for rel in range(0, len(text), 3):
+        assert view.last_starting_at(rel) == bisect.bisect_right(starts, rel) - 1
 
 
 def test_byte_level_pieces_of_one_character(gpt2):

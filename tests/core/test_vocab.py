@@ -10,6 +10,7 @@ tokls does); the cache tests build into a temporary folder.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -45,6 +46,7 @@ CORPUS = [
     "line1\r\nline2\r\n\r\n  line3\r\n\r\n",
     "<|endoftext|> <|endofprompt|> <|fim_prefix|> <|im_start|>user\nhi<|im_end|> <|extra_0|>",
     "<s>[INST] question [/INST] answer</s> <unk> [TOOL_CALLS] [REFERENCE_DOC_1] <pad>",
+    "[REFERENCE_DOC_2] begins this text",
     "<|begin_of_text|><|start_header_id|>user<|end_header_id|> <｜begin▁of▁sentence｜><｜end▁of▁sentence｜>",
     "",
     " ",
@@ -186,6 +188,19 @@ def test_sentencepiece_offsets_are_monotonic_and_inside():
         assert all(0 <= s <= e <= len(text) for s, e in enc.offsets)
 
 
+def test_sentencepiece_text_that_begins_with_a_user_defined_piece():
+    """SentencePiece puts its "▁" before the whole text, so before a user-defined piece that
+    begins it: a lone "▁" token, then the piece."""
+    tok, reference = _preset("mistral-v3")
+    for text in ("[REFERENCE_DOC_1] hello", "[REFERENCE_DOC_0]\n", "[REFERENCE_DOC_19][REFERENCE_DOC_1] a",
+                 "[REFERENCE_DOC_1]x", " [REFERENCE_DOC_1] x", "[REFERENCE_DOC_", "[x"):
+        assert tok.encode(text, add_special_tokens=False).ids == reference(text), text
+    # The one difference left (README): a text that is exactly one such piece lacks that "▁".
+    only = "[REFERENCE_DOC_1]"
+    assert reference(only) == [tok.token_to_id("▁"), tok.token_to_id(only)]
+    assert tok.encode(only, add_special_tokens=False).ids == [tok.token_to_id(only)]
+
+
 _UNICODE = st.text(
     st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from(list(" \t\r\n0123456789'")),
     max_size=120,
@@ -213,6 +228,22 @@ def test_build_is_cached_and_reloads_faster(tmp_path):
     assert load_time < build_time / 2
     assert max_length is None and "bpe-openai" in source
     assert cached.encode(DOCUMENT).ids == built.encode(DOCUMENT).ids
+    merges = json.loads(files[0].read_text(encoding="utf-8"))["model"]["merges"]
+    assert merges[0] == "Ġ Ġ"  # the compact form, which loads faster than pairs
+
+
+def test_merges_with_a_space_stay_pairs(tmp_path):
+    from tokenizers import models
+
+    from tokls.core.vocab._cache import _compact_merges
+
+    for (a, b), saved in ((("a", "b"), ["a b"]), (("a b", "c"), [["a b", "c"]])):
+        vocab = {a: 0, b: 1, a + b: 2}
+        path = tmp_path / "tokenizer.json"
+        Tokenizer(models.BPE(vocab=vocab, merges=[(a, b)])).save(str(path))
+        _compact_merges(path)
+        assert json.loads(path.read_text(encoding="utf-8"))["model"]["merges"] == saved
+        assert Tokenizer.from_file(str(path)).get_vocab() == vocab
 
 
 def test_stale_and_damaged_cache_files(tmp_path):

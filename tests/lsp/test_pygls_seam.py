@@ -15,7 +15,7 @@ import pytest
 from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
 
-from tokls.lsp._pygls import ToklsProtocol, request_future, work_done_token
+from tokls.lsp._pygls import ToklsProtocol, request_future, warm_converter, work_done_token
 from tokls.lsp.features import FEATURES
 from tokls.lsp.language_server import ToklsServer
 
@@ -127,6 +127,51 @@ async def test_command_handler_sees_its_token_and_request_future():
     await wait_until(lambda: seen, timeout=5)
     assert seen["token"] is None and seen["future"] is not None
     assert await wait_until(lambda: wire.response("probe-2"), timeout=5) == {"jsonrpc": "2.0", "id": "probe-2", "result": "done"}
+
+
+async def test_warm_converter_writes_an_answer_as_pygls_sends_it():
+    """warm_converter: pygls 2.x answers a request with a JsonRPCResponseMessage holding the
+    result (the converter of ``protocol.fm`` writes it); warming sends nothing."""
+    from pygls.protocol import JsonRPCResponseMessage
+
+    server, wire = _server(())
+    hover = types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="x"),
+                        range=types.Range(start=types.Position(line=0, character=1),
+                                          end=types.Position(line=0, character=2)))
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def answer(params):
+        return hover
+
+    params = {"textDocument": {"uri": "file:///a"}, "position": {"line": 0, "character": 1}}
+    warm_converter(server.protocol, types.TEXT_DOCUMENT_HOVER, params, hover)
+    warm_converter(server.protocol, types.TEXT_DOCUMENT_DID_CHANGE,  # a notification: nothing to write
+                   {"textDocument": {"uri": "file:///a", "version": 1}, "contentChanges": []}, None)
+    assert wire.sent == []
+    await _initialize(server, wire)
+    _send(server, types.TEXT_DOCUMENT_HOVER, params, msg_id="h-1")
+    sent = await wait_until(lambda: wire.response("h-1"), timeout=5)
+    expected = server.protocol.fm.converter.unstructure(JsonRPCResponseMessage(id="h-1", result=hover, jsonrpc="2.0"))
+    assert sent == json.loads(json.dumps(expected))
+
+
+async def test_after_first_publish_runs_once_after_the_first_diagnostics():
+    """ToklsServer overrides pygls' text_document_publish_diagnostics to run what waits for the
+    first publish (the hover's converter warm-up)."""
+    server, wire = _server(())
+    await _initialize(server, wire)
+    ran: list[str] = []
+    server.after_first_publish(lambda: ran.append("early"))
+    await asyncio.sleep(0.01)
+    assert ran == []
+    publish = types.PublishDiagnosticsParams(uri="file:///a", diagnostics=[])
+    server.text_document_publish_diagnostics(publish)
+    server.text_document_publish_diagnostics(publish)
+    await wait_until(lambda: ran, timeout=5)
+    server.after_first_publish(lambda: ran.append("late"))
+    await wait_until(lambda: len(ran) == 2, timeout=5)
+    assert ran == ["early", "late"]
+    assert [m["method"] for m in wire.sent if "method" in m].count("textDocument/publishDiagnostics") == 2
 
 
 def test_request_future_outside_a_request_is_none():

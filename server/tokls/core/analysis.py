@@ -241,17 +241,17 @@ class DocumentTokens:
         view = enc.view(chunk)
         base += enc.starts[chunk]
         token_id = view.ids[local]
-        s, t = view.offsets[local]
+        s, t = view.span(local)
         index = enc.cumulative[chunk] + local
         keep = self._limit_content()
         lo, hi = view.word_run(local)
-        pieces = view.pieces
         if hi - lo <= WORD_PIECES:
-            word = tuple(pieces[lo:hi])
+            word = tuple(view.piece(k) for k in range(lo, hi))
         else:
             head = WORD_PIECES // 2
-            word = (*pieces[lo:lo + head], ELLIPSIS, *pieces[hi - (WORD_PIECES - head - 1):hi])
-        piece = view.pieces[local]
+            word = (*(view.piece(k) for k in range(lo, lo + head)), ELLIPSIS,
+                    *(view.piece(k) for k in range(hi - (WORD_PIECES - head - 1), hi)))
+        piece = view.piece(local)
         special = bool(view.special[local])
         decoded, partial = (piece, False) if special else decode_piece(piece, self._byte_level)
         return TokenInfo(
@@ -265,7 +265,7 @@ class DocumentTokens:
     def tokens_at(self, offset: int) -> list[TokenInfo]:
         """The token(s) covering the character at ``offset`` (several for byte pieces of one
         character); empty for characters no token covers (whitespace in BERT) or outside any
-        segment."""
+        segment. A bisection over the chunk's token starts: no tokenization, no per-chunk lists."""
         seg = self._segment_at(offset)
         if seg is None:
             return []
@@ -273,13 +273,12 @@ class DocumentTokens:
         chunk = enc.chunk_at(offset - a)
         rel = offset - a - enc.starts[chunk]
         view = enc.view(chunk)
-        offs = view.offsets
-        k = bisect.bisect_right(view.starts, rel) - 1
+        k = view.last_starting_at(rel)
         # Spans are sorted by start but may overlap (byte pieces of one character share or
         # straddle it): look back until a few tokens in a row miss the offset.
         hits, misses = [], 0
         while k >= 0 and misses < 4:
-            if rel < offs[k][1]:
+            if rel < view.span(k)[1]:
                 hits.append(self._info(seg, enc, a, chunk, k))
                 misses = 0
             else:

@@ -22,7 +22,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Sequence
+from typing import Callable, Sequence
 
 from tokenizers import Encoding
 
@@ -91,56 +91,83 @@ def _encode(tok: LoadedTokenizer, pieces: Sequence[str], memo: OrderedDict | Non
 
 
 class ChunkView:
-    """Lazily built Python lists of one chunk's encoding (offsets relative to the chunk)."""
+    """One chunk's encoding as Python values (offsets relative to the chunk).
 
-    def __init__(self, encoding: Encoding) -> None:
+    A hover needs one token, its word and that word's pieces: those are read token by token
+    (``token_to_chars``, ``token_to_word``, ``id_to_token``), so looking into a chunk not seen
+    before costs microseconds, not a pass over its few hundred tokens. The whole lists
+    (:attr:`offsets`, :attr:`ids`, :attr:`special`) are built, once, for callers that walk every
+    token (token lists, semantic tokens).
+    """
+
+    def __init__(self, encoding: Encoding, id_to_token: Callable[[int], str | None]) -> None:
         self.encoding = encoding
+        self._id_to_token = id_to_token
+        self._runs: dict[int, tuple[int, int]] = {}  # word → its tokens (lo, hi), as looked up
 
     @cached_property
     def offsets(self) -> list[tuple[int, int]]:
         return self.encoding.offsets
 
     @cached_property
-    def starts(self) -> list[int]:
-        return [s for s, _ in self.offsets]
-
-    @cached_property
     def ids(self) -> list[int]:
         return self.encoding.ids
-
-    @cached_property
-    def pieces(self) -> list[str]:
-        return self.encoding.tokens
-
-    @cached_property
-    def words(self) -> list[int | None]:
-        return self.encoding.word_ids
 
     @cached_property
     def special(self) -> list[int]:
         return self.encoding.special_tokens_mask
 
-    @cached_property
-    def _runs(self) -> tuple[list[int], list[int]]:
-        """For each token, the first and one-past-last token of its word (one pass)."""
-        words = self.words
-        n = len(words)
-        first, last = [0] * n, [0] * n
-        k = 0
-        while k < n:
-            m = k + 1
-            if words[k] is not None:
-                while m < n and words[m] == words[k]:
-                    m += 1
-            for t in range(k, m):
-                first[t], last[t] = k, m
-            k = m
-        return first, last
+    def __len__(self) -> int:
+        return len(self.encoding)
+
+    def span(self, local: int) -> tuple[int, int]:
+        """Token ``local``'s (start, end), relative to the chunk."""
+        got = self.__dict__.get("offsets")
+        if got is not None:
+            return got[local]
+        span = self.encoding.token_to_chars(local)
+        return (span[0], span[1]) if span is not None else self.offsets[local]
+
+    def last_starting_at(self, rel: int) -> int:
+        """The last token whose start is at or before ``rel`` (-1: none); starts never decrease."""
+        lo, hi = 0, len(self)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.span(mid)[0] <= rel:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo - 1
+
+    def piece(self, local: int) -> str:
+        """Token ``local``'s vocabulary entry (what ``Encoding.tokens`` holds)."""
+        token_id = self.ids[local]
+        return self._id_to_token(token_id) or f"<{token_id}>"
 
     def word_run(self, local: int) -> tuple[int, int]:
-        """``(lo, hi)``: token ``local``'s word is tokens ``lo`` to ``hi - 1`` of this chunk."""
-        first, last = self._runs
-        return first[local], last[local]
+        """``(lo, hi)``: token ``local``'s word is tokens ``lo`` to ``hi - 1`` of this chunk (the
+        run of neighbours with its word id; a token without one is its own word)."""
+        enc = self.encoding
+        word = enc.token_to_word(local)
+        if word is None:
+            return local, local + 1
+        got = self._runs.get(word)
+        if got is None or not got[0] <= local < got[1]:
+            # A word's tokens are consecutive (one pre-token each): its first and last token,
+            # found in Rust, are the run. A whole text can be one word (SentencePiece without
+            # splitting), so this never walks the run in Python.
+            found = enc.word_to_tokens(word)
+            if found is not None and found[0] <= local < found[1]:
+                got = (found[0], found[1])
+            else:  # not consecutive after all: the run around this token
+                lo, hi, n = local, local + 1, len(enc)
+                while lo > 0 and enc.token_to_word(lo - 1) == word:
+                    lo -= 1
+                while hi < n and enc.token_to_word(hi) == word:
+                    hi += 1
+                got = (lo, hi)
+            self._runs[word] = got
+        return got
 
 
 @dataclass(eq=False)
@@ -228,7 +255,7 @@ class Chunked:
         if got is None or got.encoding is not enc:
             if len(self._views) >= 64:
                 self._views.pop(next(iter(self._views)))
-            got = self._views[id(enc)] = ChunkView(enc)
+            got = self._views[id(enc)] = ChunkView(enc, self.tok.tokenizer.id_to_token)
         return got
 
     def locate(self, index: int) -> tuple[int, int]:

@@ -117,6 +117,7 @@ class ToklsServer(LanguageServer):
         self.tokens = TokenStore()
         self.models = ModelThread(self, on_model_error=lambda m: self.show_once(m, types.MessageType.Error))
         self._shown: set[str] = set()
+        self._after_first_publish: list[Callable[[], None]] | None = []
         self._register_lifecycle()
         self.features = [make(self) for make in features]
 
@@ -143,6 +144,22 @@ class ToklsServer(LanguageServer):
         return self.documents.get(doc.uri) is not doc or doc.version != version
 
     # -- messages and settings -----------------------------------------------------------
+
+    def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None:
+        super().text_document_publish_diagnostics(params)
+        if self._after_first_publish is not None and self.loop is not None:
+            waiting, self._after_first_publish = self._after_first_publish, None
+            for fn in waiting:
+                self.loop.call_soon(fn)
+
+    def after_first_publish(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the loop once, just after the first diagnostics went out (the start-up
+        work is done then, and the conversion code for publishing exists: cattrs drops all the
+        code it generated whenever it meets a new list type, so code made earlier would not last)."""
+        if self._after_first_publish is None:
+            asyncio.get_running_loop().call_soon(fn)
+        else:
+            self._after_first_publish.append(fn)
 
     def show_once(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         """Log ``message`` and show it to the user, once until the settings change."""

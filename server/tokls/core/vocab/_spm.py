@@ -9,6 +9,7 @@ value or a length-delimited payload.
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass, field
 
@@ -119,8 +120,9 @@ def tokenizer_from_sentencepiece(data: bytes, bos: str | None = "<s>", *, allow_
       putting the longer result first makes the BPE model grow the leftmost run the same way;
     - whitespace becomes ``▁`` and one ``▁`` is put in front of the text (``add_dummy_prefix``);
       there is no pre-tokenizer: SentencePiece runs BPE over the whole text;
-    - user-defined pieces match in the text as they do in SentencePiece (one difference: a text
-      that begins with one lacks the lone "▁" SentencePiece puts before it); control pieces
+    - user-defined pieces match in the text as they do in SentencePiece, a text that begins with
+      one included (see :func:`_lead_rules`; one difference remains: a text that *is* one such
+      piece and nothing else lacks the lone "▁" SentencePiece puts before it); control pieces
       (``<s>``, ``[INST]``…) keep their ids but are never produced from text, unless
       ``allow_special`` adds them as special tokens that match.
     """
@@ -148,10 +150,18 @@ def tokenizer_from_sentencepiece(data: bytes, bos: str | None = "<s>", *, allow_
                                byte_fallback=model.byte_fallback))
     # SentencePiece escapes whitespace and always puts one "▁" in front of the text. Metaspace
     # does both but skips the "▁" when the text already starts with one (a leading space): the
-    # normalizer doubles a leading space for that case. User-defined pieces hold no whitespace,
-    # so the normalizer leaves them alone and they match in the normalized text.
+    # normalizer doubles a leading space for that case, and writes the "▁" itself before a
+    # user-defined piece that begins the text (:func:`_lead_rules`). User-defined pieces hold no
+    # whitespace, so the normalizer leaves them alone and they match in the normalized text.
+    user_defined = [p.text for p in model.pieces if p.type == USER_DEFINED]
+    controls = [p.text for p in model.pieces if p.type == CONTROL] if allow_special else []
     if model.add_dummy_prefix:
-        tok.normalizer = normalizers.Replace(Regex(r"\A "), "▁▁")
+        rules = [normalizers.Replace(Regex(r"\A "), "▁▁")]
+        leads = [normalizers.Replace(Regex(pattern), content) for pattern, content in _lead_rules(user_defined)]
+        with_leads = normalizers.Sequence(rules + leads)
+        if leads and all(with_leads.normalize_str(text) == text for text in user_defined + controls):
+            rules += leads
+        tok.normalizer = rules[0] if len(rules) == 1 else normalizers.Sequence(rules)
     tok.pre_tokenizer = pre_tokenizers.Metaspace(
         replacement="▁", prepend_scheme="first" if model.add_dummy_prefix else "never", split=False
     )
@@ -159,14 +169,32 @@ def tokenizer_from_sentencepiece(data: bytes, bos: str | None = "<s>", *, allow_
         decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
         *([decoders.Strip(" ", 1, 0)] if model.add_dummy_prefix else []),
     ])
-    user_defined = [p.text for p in model.pieces if p.type == USER_DEFINED]
     if user_defined:
         tok.add_tokens([AddedToken(text, normalized=True, special=False) for text in user_defined])
-    if allow_special:
-        controls = [p.text for p in model.pieces if p.type == CONTROL]
+    if controls:
         tok.add_special_tokens([AddedToken(text, normalized=True, special=True) for text in controls])
     if bos is not None and bos in vocab:
         tok.post_processor = processors.TemplateProcessing(
             single=f"{bos} $A", pair=f"{bos} $A {bos} $B:1", special_tokens=[(bos, vocab[bos])]
         )
     return tok
+
+
+def _lead_rules(pieces: list[str]) -> list[tuple[str, str]]:
+    """Normalizer rules (regex, replacement) that write SentencePiece's leading "▁" in front of a
+    text that begins with a user-defined piece.
+
+    Metaspace puts that "▁" before the first stretch of text it is given, and the added token that
+    begins the text is never given to it: SentencePiece's ``▁`` + ``[REFERENCE_DOC_1]`` would lose
+    its ``▁``. These rules put it there in the normalizer instead, before the piece's first
+    character, when the piece is followed by anything (a piece's own text, which ``tokenizers``
+    normalizes alone to match it, is followed by nothing, so the rules leave it unchanged; the
+    caller checks that). One rule per first character: ``\\A[`` followed by the rest of a piece
+    and one more character becomes ``▁[``.
+    """
+    rests: dict[str, list[str]] = {}
+    for piece in pieces:
+        if piece and piece[0] != "▁":
+            rests.setdefault(piece[0], []).append(piece[1:])
+    return [(rf"\A{re.escape(first)}(?=(?:{'|'.join(re.escape(r) for r in sorted(ends, key=len, reverse=True))})[\s\S])",
+             "▁" + first) for first, ends in rests.items()]

@@ -25,7 +25,7 @@ from ._tiktoken import read_tiktoken_ranks, tokenizer_from_ranks
 __all__ = ["BUILDER_VERSION", "PRESET_NAMES", "PRESETS", "Preset", "build_preset", "preset_sources"]
 
 # Bump when a builder changes what it produces: cached files of older builders are then rebuilt.
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "4"
 
 # OpenAI's split patterns (tiktoken_ext.openai_public), as tiktoken states them; they are
 # rewritten for the tokenizers regex engine by _regex.rewrite_pattern.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from .._pygls import warm_converter
 from ..convert import hover_markdown
 from ..language_server import Feature, ToklsServer
 from ..token_store import TooLarge
@@ -18,6 +19,18 @@ class Hover(Feature):
     def __init__(self, server: ToklsServer) -> None:
         super().__init__(server)
         self.handle(types.TEXT_DOCUMENT_HOVER, self.hover)
+
+    async def initialized(self) -> None:
+        # Once the start-up work is done, let pygls write its conversion code for hovers, so
+        # that the first hover costs what the others do.
+        self.server.after_first_publish(self._warm)
+
+    def _warm(self) -> None:
+        position = types.Position(line=0, character=0)
+        sample = types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=""),
+                             range=types.Range(start=position, end=position))
+        warm_converter(self.server.protocol, types.TEXT_DOCUMENT_HOVER,
+                       {"textDocument": {"uri": "file:///"}, "position": {"line": 0, "character": 0}}, sample)
 
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
         doc = self.server.documents.get(params.text_document.uri)
