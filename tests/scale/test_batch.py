@@ -13,7 +13,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,6 +22,8 @@ import pytest
 from tokls.cli import main
 from tokls.core.classify import Classifier, ClassifyOptions
 from tokls.scale.batch import read_output
+
+from .groups import reap_group
 
 POSITIVE = ["A warm, funny and beautifully acted film.", "I loved every minute of it.", "Smart and moving."]
 NEGATIVE = ["A dull, lifeless mess.", "The plot is stupid.", "The acting is terrible.", "Boring."]
@@ -64,19 +65,9 @@ def _run_own_group(args: list[str], timeout: float) -> subprocess.CompletedProce
         out, err = proc.communicate()
         pytest.fail(f"tokls {' '.join(args)} did not finish in {timeout} s:\n{err[-3000:]}")
     finally:
-        deadline = time.monotonic() + 30
-        while _group_alive(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        left = _group_alive(proc.pid)
-        if left:
-            os.killpg(proc.pid, signal.SIGKILL)
+        left = reap_group(proc.pid)
     assert not left, f"processes of the run still alive: {left}"
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
-
-
-def _group_alive(pgid: int) -> list[str]:
-    found = subprocess.run(["pgrep", "-a", "-g", str(pgid)], capture_output=True, text=True).stdout
-    return [line for line in found.splitlines() if " <defunct>" not in line]
 
 
 @pytest.mark.slow

@@ -7,7 +7,6 @@ process group and must leave no Ray process behind when it stops (SIGINT).
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -19,6 +18,8 @@ import urllib.request
 import pytest
 
 from tokls.core.classify import Classifier, ClassifyOptions
+
+from .groups import reap_group
 
 pytestmark = [pytest.mark.slow, pytest.mark.torch, pytest.mark.ray]
 
@@ -45,11 +46,6 @@ def _http(url: str, payload=None, timeout: float = 30):
             return exc.code, json.loads(body or b"null")
         except ValueError:  # Serve's proxy answers in plain text until the application is deployed
             return exc.code, body.decode("utf-8", "replace")
-
-
-def _group_alive(pgid: int) -> list[str]:
-    found = subprocess.run(["pgrep", "-a", "-g", str(pgid)], capture_output=True, text=True).stdout
-    return [line for line in found.splitlines() if " <defunct>" not in line]
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +77,7 @@ def served():
             proc.wait(timeout=120)
         except subprocess.TimeoutExpired:
             pass
-        deadline = time.monotonic() + 30
-        while _group_alive(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        left = _group_alive(proc.pid)
-        if left:
-            os.killpg(proc.pid, signal.SIGKILL)
+        left = reap_group(proc.pid)
         output = proc.stdout.read() if proc.stdout else ""
         assert not left, f"Ray processes left after serve-model stopped: {left}\n{output[-2000:]}"
         assert proc.returncode == 0 and "tokls serve-model: stopped" in output, output[-3000:]
