@@ -88,14 +88,15 @@ def stop_ray(ray) -> list[int]:
     return stopped
 
 
-def _stat(pid: int) -> tuple[int, str] | None:
-    """(parent pid, start time) of a process, from /proc (None where there is no /proc or no such process)."""
+def _stat(pid: int) -> tuple[int, str, bytes] | None:
+    """(parent pid, start time, state) of a process, from /proc (None where there is no /proc or
+    no such process)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             fields = fh.read().rsplit(b")", 1)[1].split()
     except OSError:
         return None
-    return int(fields[1]), fields[19].decode()
+    return int(fields[1]), fields[19].decode(), fields[0]
 
 
 def _descendants(root: int) -> list[tuple[int, str]]:
@@ -131,10 +132,4 @@ def _alive(pid: int, started: str) -> bool:
     """Whether ``pid`` is still the process that started at ``started`` (a reused pid is not) and
     has not exited (a zombie has)."""
     info = _stat(pid)
-    if info is None or info[1] != started:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except OSError:
-        return False
+    return info is not None and info[1] == started and info[2] != b"Z"
