@@ -31,20 +31,12 @@ import time
 import contextlib
 from pathlib import Path
 
-from tokls.core.checkpoints import METADATA_FILE, portable_base_name, resolve_base
+from tokls.core.checkpoints import METADATA_FILE, portable_base_name
 from tokls.core.classify import pad
 from tokls.core.hf_quiet import quiet_transformers
 from tokls.core.training.evaluate import encode as _encode
 from tokls.core.training.evaluate import predict_logits as logits_of
-from tokls.core.training.loop import (
-    LORA_TARGETS,
-    _batches,
-    _bert_like,
-    _has_module,
-    _no_decay,
-    _restore,
-    _versions,
-)
+from tokls.core.training.loop import TrainConfig, _batches, _build_model, _no_decay, _restore, _versions
 from tokls.core.training.loop import _trainable_state as _snapshot
 from tokls.core.training.metrics import format_metrics, metrics
 
@@ -225,40 +217,16 @@ def main(argv: list[str] | None = None) -> int:
                  "test": random.Random(args.seed).sample(parts["test"], 300)}
 
     import torch
-    from peft import LoraConfig, TaskType, get_peft_model
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     contextlib.ExitStack().enter_context(quiet_transformers())  # transformers stays quiet for the whole run
-    torch.set_num_threads(args.threads)
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    base_path = resolve_base(args.base)
-    tokenizer = AutoTokenizer.from_pretrained(str(base_path), trust_remote_code=False)
-    config = AutoConfig.from_pretrained(str(base_path), trust_remote_code=False)
-    config.num_labels = len(LABELS)
-    config.id2label = dict(enumerate(LABELS))
-    config.label2id = {lab: i for i, lab in enumerate(LABELS)}
-    config.problem_type = "single_label_classification"
-    model = AutoModelForSequenceClassification.from_pretrained(str(base_path), config=config,
-                                                               trust_remote_code=False)
-    head = [m for m in ("classifier", "pooler", "score") if _has_module(model, m)]
+    model, tokenizer = _build_model(
+        TrainConfig(data=rotten_tomatoes.NAME_3WAY, out=args.out, base=args.base, lora_r=args.lora_r,
+                    lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout, seed=args.seed, threads=args.threads),
+        LABELS, sys.stderr)
     device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
-    model = get_peft_model(
-        model,
-        LoraConfig(
-            task_type=TaskType.SEQ_CLS,
-            r=args.lora_r,
-            lora_alpha=args.lora_alpha,
-            lora_dropout=args.lora_dropout,
-            target_modules=LORA_TARGETS if _bert_like(model) else "all-linear",
-            modules_to_save=head,
-        ),
-    )
     model.to(device)
     trainable = [p for p in model.parameters() if p.requires_grad]
     n_trainable = sum(p.numel() for p in trainable)
-    n_total = sum(p.numel() for p in model.parameters())
-    log(f"LoRA r={args.lora_r}: {n_trainable:,} of {n_total:,} parameters trained")
 
     label_id = {lab: i for i, lab in enumerate(LABELS)}
     pad_id = tokenizer.pad_token_id or 0
@@ -330,7 +298,6 @@ def main(argv: list[str] | None = None) -> int:
     val_logits = logits_of(model, val_ids, pad_id)
     test_logits = logits_of(model, test_ids, pad_id)
     temperature = fit_temperature(val_logits, val_y)
-    gold_test = [LABELS[g] for g in test_y]
     results = {}
     for name, lg, gold in (("validation", val_logits, val_y), ("test", test_logits, test_y)):
         m = metrics([LABELS[g] for g in gold], [LABELS[r.index(max(r))] for r in lg], LABELS)
