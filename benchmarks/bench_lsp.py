@@ -574,7 +574,16 @@ def environment() -> dict[str, Any]:
     except (OSError, StopIteration):
         pass
     return {"python": platform.python_version(), "tokls": tokls.__version__, "tokenizers": tokenizers.__version__,
-            "transformers": tv, "cpus": os.cpu_count(), "cpu": cpu, "loadavg": os.getloadavg()}
+            "transformers": tv, "cpus": os.cpu_count(), "cpu": cpu, "loadavg": os.getloadavg(),
+            "bytecode": has_bytecode(Path(tokls.__file__).parent)}
+
+
+def has_bytecode(package: Path) -> bool:
+    """Whether the server's modules are compiled (``scripts/install.sh`` does it; without, as under
+    PYTHONDONTWRITEBYTECODE with an editable install, every start compiles them, ~0.2 s)."""
+    import importlib.util
+
+    return all(Path(importlib.util.cache_from_source(str(f))).is_file() for f in package.rglob("*.py"))
 
 
 def parse_size(value: str) -> int:
@@ -613,6 +622,9 @@ def main(argv: list[str] | None = None) -> int:
     env = environment()
     say(f"tokls benchmark: {', '.join(models)}; {args.size:,} characters; {args.repeat} rounds; "
         f"{env['cpus']} CPUs, load average {env['loadavg'][0]:.2f}")
+    if not env["bytecode"]:
+        say("note: tokls' modules have no bytecode, so every server start compiles them (~0.2 s); "
+            "scripts/install.sh compiles them (python -m compileall server/tokls)")
     text = prose(args.size, args.seed)
     small = prose(args.startup_size, args.seed + 1)
     results: list[ModelResult] = []
@@ -642,7 +654,8 @@ def main(argv: list[str] | None = None) -> int:
     all_rows = [r for res in results for r in rows(res, args.size)]
     print(f"`{command}` — {env['cpus']} CPUs ({env['cpu']}), Python {env['python']}, tokenizers "
           f"{env['tokenizers']}, transformers {env['transformers']}; medians of {args.repeat} rounds; "
-          f"load average {env['loadavg'][0]:.2f} at start, {os.getloadavg()[0]:.2f} at the end\n")
+          f"load average {env['loadavg'][0]:.2f} at start, {os.getloadavg()[0]:.2f} at the end"
+          f"{'' if env['bytecode'] else '; tokls without bytecode'}\n")
     print(table(all_rows))
     print()
     for res in results:

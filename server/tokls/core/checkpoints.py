@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .cachedir import tokls_cache
 from .hf_quiet import quiet_transformers
 from .merged_cache import MANIFEST_FILE, clean_stale_temporaries, discard, valid_entry, write_manifest
 from .hub import is_hub_id, looks_like_path, read_json_object, snapshot
@@ -118,8 +119,7 @@ class ResolvedModel:
 
 
 def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tokls"
+    return tokls_cache()
 
 
 def embedded_dir() -> Path:

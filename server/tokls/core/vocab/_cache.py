@@ -18,12 +18,13 @@ from typing import Callable, Iterable
 
 from tokenizers import Tokenizer
 
+from ..cachedir import tokls_cache
+
 __all__ = ["cache_dir", "cache_key", "cached_build"]
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tokls" / "vocab"
+    return tokls_cache("vocab")
 
 
 def cache_key(sources: Iterable[Path], *extra: str) -> str:
