@@ -12,9 +12,11 @@ import sys
 from typing import Iterable
 
 from .. import __version__
-from . import check, classify, serve, serve_model, tokenize, train
-from . import compare, models, stats
-from ._io import CliError
+from ._io import CliError, long_lived
+
+with long_lived():
+    from . import check, classify, serve, serve_model, tokenize, train
+    from . import compare, models, stats
 
 __all__ = ["build_parser", "main"]
 

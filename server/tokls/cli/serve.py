@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from ._io import CliError
+from ._io import CliError, long_lived
 
 
 def register(subparsers) -> None:
@@ -24,9 +24,10 @@ def run(args: argparse.Namespace) -> int:
     stderr.setLevel(getattr(logging, args.log_level.upper()))
     stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[stderr])
-    from ..lsp.server import create_server, serve_stdio
+    with long_lived():
+        from ..lsp.server import create_server, serve_stdio
 
-    server = create_server()
+        server = create_server()
     if args.tcp:
         host, _, port = args.tcp.rpartition(":")
         if not host or not port.isdigit():
