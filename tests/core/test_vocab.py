@@ -11,6 +11,7 @@ tokls does); the cache tests build into a temporary folder.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -220,7 +221,7 @@ def test_build_is_cached_and_reloads_faster(tmp_path):
     start = time.perf_counter()
     built, max_length, source = build_preset("o200k_base", cache=tmp_path)
     build_time = time.perf_counter() - start
-    files = list(tmp_path.iterdir())
+    files = sorted(set(tmp_path.iterdir()) - {tmp_path / "sources.memo"})
     assert [f.suffix for f in files] == [".json"] and files[0].name.startswith("o200k_base-")
     start = time.perf_counter()
     cached, _, _ = build_preset("o200k_base", cache=tmp_path)
@@ -230,6 +231,30 @@ def test_build_is_cached_and_reloads_faster(tmp_path):
     assert cached.encode(DOCUMENT).ids == built.encode(DOCUMENT).ids
     merges = json.loads(files[0].read_text(encoding="utf-8"))["model"]["merges"]
     assert merges[0] == "Ġ Ġ"  # the compact form, which loads faster than pairs
+
+
+def test_cache_key_follows_the_source_content_and_reads_it_once(tmp_path, monkeypatch):
+    from tokls.core.vocab import _cache
+
+    source = tmp_path / "vocab.bin"
+    source.write_bytes(b"first vocabulary")
+    folder = tmp_path / "cache"
+    first = _cache.cache_key([source], "v1", folder=folder)
+    assert _cache.cache_key([source], "v2", folder=folder) != first  # the options are in the key
+
+    reads: list[Path] = []
+    real = _cache._file_digest
+    monkeypatch.setattr(_cache, "_file_digest", lambda path: reads.append(path) or real(path))
+    assert _cache.cache_key([source], "v1", folder=folder) == first
+    assert reads == []  # unchanged (same stat): the remembered digest, no read
+
+    os.utime(source, ns=(1, 1))  # touched, same content: read again, same key
+    assert _cache.cache_key([source], "v1", folder=folder) == first and reads == [source]
+    source.write_bytes(b"other vocabulary")  # new content: a new key
+    assert _cache.cache_key([source], "v1", folder=folder) != first
+    source.write_bytes(b"first vocabulary")
+    (folder / "sources.memo").write_text("{not json")  # a damaged memo costs a read, not an error
+    assert _cache.cache_key([source], "v1", folder=folder) == first
 
 
 def test_merges_with_a_space_stay_pairs(tmp_path):

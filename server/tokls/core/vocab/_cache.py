@@ -5,6 +5,8 @@ preset, named ``<preset>-<key>.json`` where the key hashes the source files, the
 and the build options: a new package version or builder gets a new file, and the old one of the
 same preset is removed. Files are written to a temporary name and renamed, so a reader never sees
 half a file; a cache that cannot be written only costs the next start another build.
+``sources.memo`` (JSON) beside them remembers each source file's digest by its stat, so a start hashes
+a source only after it changed.
 """
 
 from __future__ import annotations
@@ -22,21 +24,66 @@ from ..cachedir import tokls_cache
 
 __all__ = ["cache_dir", "cache_key", "cached_build"]
 
+#: digests of the vocabulary sources, by path and stat (see cache_key)
+_MEMO = "sources.memo"
+
 
 def cache_dir() -> Path:
     return tokls_cache("vocab")
 
 
-def cache_key(sources: Iterable[Path], *extra: str) -> str:
+def cache_key(sources: Iterable[Path], *extra: str, folder: Path | None = None) -> str:
+    """A hash of the sources' contents and ``extra``. Each source's digest is remembered in the
+    cache folder's ``sources.memo`` by path, size, modification time and inode, so a start reads
+    a vocabulary file (llama-3's is 9 MB) only after it changed."""
+    folder = folder or cache_dir()
+    memo = _read_memo(folder)
+    changed = False
     digest = hashlib.sha256()
     for path in sources:
-        digest.update(path.name.encode())
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        stat = os.stat(path)
+        stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        entry = memo.get(str(path))
+        if isinstance(entry, list) and len(entry) == 4 and entry[:3] == stamp and isinstance(entry[3], str):
+            content = entry[3]
+        else:
+            content = _file_digest(path)
+            memo[str(path)] = [*stamp, content]
+            changed = True
+        digest.update(path.name.encode() + b"\0" + content.encode())
     for item in extra:
         digest.update(b"\0" + item.encode())
+    if changed:
+        _write_memo(folder, memo)
     return digest.hexdigest()[:20]
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_memo(folder: Path) -> dict:
+    try:
+        memo = json.loads((folder / _MEMO).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
+
+
+def _write_memo(folder: Path, memo: dict) -> None:
+    """Atomic; a memo that cannot be written only costs the next start a read of the files."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".sources-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(memo, handle)
+        os.replace(temp, folder / _MEMO)
+    except OSError:
+        pass
 
 
 def cached_build(preset: str, key: str, build: Callable[[], Tokenizer], folder: Path | None = None) -> Tokenizer:

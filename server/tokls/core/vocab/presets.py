@@ -224,7 +224,7 @@ def build_preset(
     preset = _preset(name)
     paths = preset_sources(name)
     variant = f"{name}+special" if allow_special else name
-    key = cache_key(paths, BUILDER_VERSION, "special" if allow_special else "text")
+    key = cache_key(paths, BUILDER_VERSION, "special" if allow_special else "text", folder=cache)
 
     def build() -> Tokenizer:
         try:
