@@ -39,11 +39,12 @@ def exported(tmp_path_factory):
 def test_export_is_cached_with_its_manifest(exported):
     folder = cache_root() / cache_key(str(exported))
     manifest = json.loads((folder / MANIFEST).read_text())
-    assert manifest["format"] == "tokls-onnx/2" and manifest["files"] == {"fp32": "model.onnx", "int8": "model.int8.onnx"}
+    assert manifest["format"] == "tokls-onnx/3" and manifest["files"] == {"fp32": "model.onnx", "int8": "model.int8.onnx"}
     assert manifest["max_logit_gap_fp32"] < 1e-4 and manifest["pad_id"] == 0
     for name in ("model.onnx", "model.int8.onnx", "tokenizer.json", "config.json", "tokenizer_config.json"):
         assert (folder / name).is_file(), name
-    assert not (folder / "model.plain.onnx").exists()
+    assert not (folder / "model.plain.onnx").exists() and not (folder / "model.cls.onnx").exists()
+    assert manifest["int8_from"] == "cls-only last layer"  # a BERT classifier: see onnx_cls
     # the fp32 graph is fused by ONNX Runtime's transformer optimizer: one Attention per layer (2 here)
     assert manifest["fused"]["Attention"] == 2 and manifest["fused"]["SkipLayerNormalization"] == 4
     import onnx
@@ -55,6 +56,35 @@ def test_export_is_cached_with_its_manifest(exported):
     assert loaded.backend.name == "onnx" and loaded.info.labels == ("neg", "neu", "pos")
     assert loaded.backend.precision == "fp32"  # int8 only for the embedded model, where it was measured
     assert (folder / MANIFEST).stat().st_mtime_ns == stamp  # loaded from the cache, not exported again
+
+
+def test_cls_only_graph_gives_the_full_models_logits(tmp_path):
+    """The [CLS]-only last layer (onnx_cls) is exact: padded rows, several lengths, in torch and as
+    the exported ONNX graph, against the transformers model itself."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from tokls.core.backends import onnx_cls
+    from tokls.core.backends.onnx_export import _cls_only_graph
+
+    model = AutoModelForSequenceClassification.from_pretrained(str(_tiny(tmp_path, ["a", "b", "c"])),
+                                                               attn_implementation="eager").eval()
+    assert onnx_cls.supports(model)
+    wrapped = onnx_cls.cls_only(model)
+    rng = torch.Generator().manual_seed(3)
+    for length in (1, 7, 64):
+        ids = torch.randint(1, model.config.vocab_size, (4, length), generator=rng)
+        mask = torch.ones_like(ids)
+        mask[1, length // 2 + 1:] = 0  # padded rows
+        mask[3, 1:] = 0
+        with torch.no_grad():
+            expected = model(input_ids=ids, attention_mask=mask).logits
+            assert torch.allclose(wrapped(ids, mask), expected, atol=1e-5)
+        graph = _cls_only_graph(model, (ids, mask), expected.numpy(), tmp_path / f"cls{length}.onnx")
+        assert graph is not None  # exported, and its logits within MAX_GAP of the model's
+
+    model.config.position_embedding_type = "relative_key"  # another attention: not this shape
+    assert not onnx_cls.supports(model)
 
 
 def test_onnx_path_imports_neither_torch_nor_transformers(exported):
