@@ -27,17 +27,19 @@ _SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", "d
 def long_lived() -> Iterator[None]:
     """Start-up work whose objects live as long as the process (module imports, the server).
 
-    The cyclic garbage collector would run dozens of passes over them and free nothing (50-100 ms
-    of a server start here), so it is off meanwhile; afterwards they are frozen (``gc.freeze``:
-    later passes skip them too) and collection resumes as it was."""
-    enabled = gc.isenabled()
-    gc.disable()
+    With its default threshold the cyclic garbage collector runs hundreds of passes over them and
+    frees little (40-60 ms of a server start here); a higher first threshold meanwhile keeps a few
+    of those passes, so the garbage the imports do make is still freed (turned off entirely, the
+    process ends up ~9 MB larger). Afterwards the young generation is collected once, the
+    survivors are frozen (``gc.freeze``: later passes skip them) and the thresholds restored."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 10_000), *thresholds[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
+        gc.collect(0)
         gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 class CliError(Exception):
