@@ -24,16 +24,13 @@ from typing import TYPE_CHECKING
 
 from ..core.analysis import SEGMENTS
 from ..core.settings import Settings
-from ..core.workspace import FileCount, folder_totals, summary_lines, summary_root
+from ..core.workspace import DEFAULT_INCLUDE, FileCount, folder_totals, summary_lines, summary_root
 from ._io import CliError, iter_files, line_col, load_tokenizer, positive, read_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.chat import ChatRenderer
     from ..core.directives import DocumentSettings
     from ..core.tokenizers import LoadedTokenizer
-
-DEFAULT_INCLUDE = ("*.txt", "*.md", "*.markdown", "*.rst", "*.jsonl", "*.json", "*.csv", "*.tsv", "*.prompt",
-                   "*.tex", "*.html", "*.xml", "*.yaml", "*.yml")
 
 #: directive key → the flag it overrides, and that flag's attribute
 OVERRIDDEN = {"model": ("--model", "model"), "maxLength": ("--max-length", "max_length"),
