@@ -243,8 +243,8 @@ def test_cache_key_follows_the_source_content_and_reads_it_once(tmp_path, monkey
     assert _cache.cache_key([source], "v2", folder=folder) != first  # the options are in the key
 
     reads: list[Path] = []
-    real = _cache._file_digest
-    monkeypatch.setattr(_cache, "_file_digest", lambda path: reads.append(path) or real(path))
+    real = _cache.file_sha256
+    monkeypatch.setattr(_cache, "file_sha256", lambda path: reads.append(path) or real(path))
     assert _cache.cache_key([source], "v1", folder=folder) == first
     assert reads == []  # unchanged (same stat): the remembered digest, no read
 

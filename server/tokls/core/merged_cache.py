@@ -9,12 +9,13 @@ removes the temporaries of merges that were killed midway.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import time
 from pathlib import Path
+
+from .cachedir import file_sha256
 
 __all__ = ["MANIFEST_FILE", "STALE_TEMP_S", "write_manifest", "valid_entry", "discard", "clean_stale_temporaries"]
 
@@ -22,16 +23,8 @@ MANIFEST_FILE = "tokls_manifest.json"
 STALE_TEMP_S = 3600  # a .merge-* temporary older than this belongs to a merge that was killed
 
 
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def write_manifest(folder: Path) -> None:
-    files = {f.name: {"size": f.stat().st_size, "sha256": _digest(f)}
+    files = {f.name: {"size": f.stat().st_size, "sha256": file_sha256(f)}
              for f in sorted(folder.iterdir()) if f.is_file() and f.name != MANIFEST_FILE}
     (folder / MANIFEST_FILE).write_text(json.dumps({"format": 1, "files": files}, indent=1) + "\n",
                                         encoding="utf-8")
@@ -44,7 +37,7 @@ def valid_entry(folder: Path) -> bool:
         files = manifest["files"]
         for name, want in files.items():
             path = folder / name
-            if path.stat().st_size != want["size"] or _digest(path) != want["sha256"]:
+            if path.stat().st_size != want["size"] or file_sha256(path) != want["sha256"]:
                 return False
         return "config.json" in files and "model.safetensors" in files
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

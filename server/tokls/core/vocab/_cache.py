@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 from tokenizers import Tokenizer
 
-from ..cachedir import tokls_cache
+from ..cachedir import file_sha256, tokls_cache
 
 __all__ = ["cache_dir", "cache_key", "cached_build"]
 
@@ -47,7 +47,7 @@ def cache_key(sources: Iterable[Path], *extra: str, folder: Path | None = None) 
         if isinstance(entry, list) and len(entry) == 4 and entry[:3] == stamp and isinstance(entry[3], str):
             content = entry[3]
         else:
-            content = _file_digest(path)
+            content = file_sha256(path)
             memo[str(path)] = [*stamp, content]
             changed = True
         digest.update(path.name.encode() + b"\0" + content.encode())
@@ -56,14 +56,6 @@ def cache_key(sources: Iterable[Path], *extra: str, folder: Path | None = None) 
     if changed:
         _write_memo(folder, memo)
     return digest.hexdigest()[:20]
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_memo(folder: Path) -> dict:
