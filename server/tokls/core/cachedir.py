@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
-__all__ = ["file_sha256", "tokls_cache"]
+__all__ = ["file_sha256", "tokls_cache", "write_atomic"]
 
 
 def tokls_cache(*parts: str) -> Path:
@@ -26,3 +27,22 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` through a temporary file renamed into place, so a reader never
+    sees half of it. False (nothing written, no temporary left) when it cannot be written: a cache
+    that cannot be written costs only time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+        return True
+    except OSError:
+        Path(temp).unlink(missing_ok=True)
+        return False

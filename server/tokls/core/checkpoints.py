@@ -118,10 +118,6 @@ class ResolvedModel:
     source: str  # a human description: "embedded", "local folder", "Hugging Face hub", ...
 
 
-def _cache_root() -> Path:
-    return tokls_cache()
-
-
 def embedded_dir() -> Path:
     """The folder of the embedded sentiment adapter (package data)."""
     return Path(__file__).resolve().parent.parent / "models" / "sentiment"
@@ -274,7 +270,7 @@ def merge_adapter(adapter: Path, progress: Progress | None = None) -> Path:
     if not (adapter / "adapter_model.safetensors").is_file():
         check_weights(adapter, "adapter")  # refuses adapter_model.bin with the conversion hint
     check_weights(base, "base model")
-    target = _cache_root() / "merged" / _adapter_key(adapter, base)
+    target = tokls_cache("merged") / _adapter_key(adapter, base)
     clean_stale_temporaries(target.parent)
     if valid_entry(target):
         return target

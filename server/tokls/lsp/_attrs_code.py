@@ -24,14 +24,12 @@ import builtins
 import hashlib
 import importlib.util
 import marshal
-import os
 import sys
-import tempfile
 from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from ..core.cachedir import tokls_cache
+from ..core.cachedir import tokls_cache, write_atomic
 
 __all__ = ["import_protocol", "cache_file"]
 
@@ -54,22 +52,6 @@ def _read(path: Path) -> dict[bytes, CodeType]:
     if not isinstance(data, dict):
         return {}
     return {k: v for k, v in data.items() if isinstance(k, bytes) and isinstance(v, CodeType)}
-
-
-def _write(path: Path, codes: dict[bytes, CodeType]) -> None:
-    """Atomic (temporary file, then rename); a cache that cannot be written costs only time."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".lsprotocol-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(marshal.dumps(codes))
-            os.replace(temp, path)
-        except BaseException:
-            os.unlink(temp)
-            raise
-    except (OSError, ValueError):
-        pass
 
 
 def _key(source: str, filename: str, flags: int) -> bytes:
@@ -121,4 +103,8 @@ def import_protocol() -> None:
         else:
             make.compile = previous  # type: ignore[attr-defined]
     if fresh:  # what this import used, so entries that no start needs do not pile up
-        _write(path, used)
+        try:
+            data = marshal.dumps(used)
+        except ValueError:  # an unmarshallable constant: nothing is cached, nothing breaks
+            return
+        write_atomic(path, data)

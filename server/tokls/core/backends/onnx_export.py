@@ -241,9 +241,8 @@ def _write(resolved, out: Path) -> dict:
         raise NotExportable(f"the exported graph differs from torch by {gap:.3g} in the logits")
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    int8_source, int8_from = _cls_only_graph(model, (ids, mask), expected, out / "model.cls.onnx"), "cls-only last layer"
-    if int8_source is None:
-        int8_source, int8_from = plain, "full"
+    cls_graph = _cls_only_graph(model, (ids, mask), expected, out / "model.cls.onnx")
+    int8_source, int8_from = (cls_graph, "cls-only last layer") if cls_graph else (plain, "full")
     quantize_dynamic(str(int8_source), str(out / "model.int8.onnx"), weight_type=QuantType.QInt8, per_channel=True)
     (out / "model.cls.onnx").unlink(missing_ok=True)
     fp32 = out / "model.onnx"

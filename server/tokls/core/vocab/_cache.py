@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 from tokenizers import Tokenizer
 
-from ..cachedir import file_sha256, tokls_cache
+from ..cachedir import file_sha256, tokls_cache, write_atomic
 
 __all__ = ["cache_dir", "cache_key", "cached_build"]
 
@@ -54,7 +54,7 @@ def cache_key(sources: Iterable[Path], *extra: str, folder: Path | None = None) 
     for item in extra:
         digest.update(b"\0" + item.encode())
     if changed:
-        _write_memo(folder, memo)
+        write_atomic(folder / _MEMO, json.dumps(memo).encode("utf-8"))  # unwritten: files re-read next time
     return digest.hexdigest()[:20]
 
 
@@ -64,18 +64,6 @@ def _read_memo(folder: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return memo if isinstance(memo, dict) else {}
-
-
-def _write_memo(folder: Path, memo: dict) -> None:
-    """Atomic; a memo that cannot be written only costs the next start a read of the files."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".sources-", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(memo, handle)
-        os.replace(temp, folder / _MEMO)
-    except OSError:
-        pass
 
 
 def cached_build(preset: str, key: str, build: Callable[[], Tokenizer], folder: Path | None = None) -> Tokenizer:
