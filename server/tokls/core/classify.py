@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from .analysis import segment_spans
 from .backends import BACKENDS, Loaded, load_backend
-from .checkpoints import ClassifierError, ModelLoadError, ModelNotFound
+from .checkpoints import ClassifierError, ModelLoadError, ModelNotFound, preset_of
 from .activation import activate, activation_for
 from .classify_results import ClassificationResult, LabelScore, WindowResult, scores_json
 from .settings import BACKEND_CHOICES, DEVICES, LONG_TEXT_MODES, ClassifierSettings
@@ -190,7 +190,7 @@ class Classifier:
     def display_name(self) -> str:
         if self._loaded is not None and self._loaded.info.name:  # e.g. an endpoint's model id
             return self._loaded.info.name
-        return "sentiment" if self.model_name.lower() in ("sentiment", "tokls-sentiment") else self.model_name
+        return preset_of(self.model_name) or self.model_name
 
     @property
     def loaded(self) -> bool:

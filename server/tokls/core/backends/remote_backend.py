@@ -136,7 +136,7 @@ def _tokenizer(name: str):
     """The tokenizer of the model called ``name``, without loading the model (no torch)."""
     from ..tokenizers import load_tokenizer
 
-    folder = embedded_dir() if name.lower() in EMBEDDED_NAMES else Path(name).expanduser()
+    folder = embedded_dir(name) if name.lower() in EMBEDDED_NAMES else Path(name).expanduser()
     target = name
     if folder.is_dir():
         target = str(folder)

@@ -52,6 +52,7 @@ class TrainConfig:
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.1
+    lora_targets: str | None = None  # a regex of module names; default: every attention and feed-forward linear
     seed: int = 13
     val_fraction: float = 0.1
     test_fraction: float = 0.1
@@ -177,7 +178,7 @@ def _build_model(cfg: TrainConfig, labels: list[str], stream: TextIO):
             r=cfg.lora_r,
             lora_alpha=cfg.lora_alpha,
             lora_dropout=cfg.lora_dropout,
-            target_modules=LORA_TARGETS if _bert_like(model) else "all-linear",
+            target_modules=cfg.lora_targets or (LORA_TARGETS if _bert_like(model) else "all-linear"),
             modules_to_save=head,
         )
         model = get_peft_model(model, lora_cfg)
