@@ -64,7 +64,7 @@ LABELS = ["NEGATIVE", "NEUTRAL", "POSITIVE"]
 PRESETS = {
     "default": {},
     "large": {"out": Path("server/tokls/models/sentiment-large"), "base": "all-mpnet-base-v2", "top_layers": 2,
-              "epochs": 3, "lr": 5e-4},
+              "epochs": 3, "lr": 1e-3, "threads": 2},
 }
 ECE_BINS = 15
 CONFIDENT = 0.9

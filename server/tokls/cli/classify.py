@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lines", action="store_true", help="classify every non-blank line as its own input")
     p.add_argument("--paragraphs", action="store_true", help="classify every paragraph as its own input")
     p.add_argument("--model", "-m", default=defaults.model,
-                   help="`sentiment` (embedded, default), a checkpoint or adapter folder, or a hub id")
+                   help="`sentiment` (embedded, default), `sentiment-large` (opt-in: install.sh large), a checkpoint or adapter folder, or a hub id")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     p.add_argument("--long-text", choices=LONG_TEXT_MODES, default=defaults.long_text,
                    help="long texts: score sliding windows (default) or cut at the model's limit")

