@@ -77,3 +77,25 @@ def test_onnx_matches_torch():
     gap = np.abs(np.array([probs(r, labels) for r in got]) - np.array([probs(r, labels) for r in reference])).max()
     assert gap <= 1e-4, gap
     assert [len(a.windows) for a in got] == [len(b.windows) for b in reference] and len(got[-1].windows) >= 2
+
+
+def test_cli_runs_it_on_onnx_without_torch():
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    large("onnx").load()  # exported (once) before the child process looks
+    code = textwrap.dedent("""
+        import json, sys
+        from tokls.cli import main
+        code = main(["classify", "--model", "sentiment-large", "--format", "json",
+                     "The film runs 104 minutes and was shot in Toronto."])
+        print(json.dumps({"code": code, "heavy": sorted(m for m in ("torch", "transformers") if m in sys.modules)}))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True).stdout
+    lines = out.strip().splitlines()
+    result, status = json.loads("\n".join(lines[:-1])), json.loads(lines[-1])
+    assert status == {"code": 0, "heavy": []}
+    first = result[0] if isinstance(result, list) else result
+    assert first["label"] == "NEUTRAL"
