@@ -150,6 +150,23 @@ def test_cache_key_follows_the_checkpoint(tmp_path):
     assert cache_key(str(path)) != before  # a new calibration is a new export
 
 
+def test_adapter_cache_key_ignores_the_model_card(tmp_path):
+    import shutil
+
+    from tokls.core.checkpoints import embedded_dir
+
+    adapter = tmp_path / "adapter"
+    shutil.copytree(embedded_dir(), adapter)
+    before = cache_key(str(adapter))
+    (adapter / "README.md").write_text("a rewritten model card", encoding="utf-8")
+    (adapter / "notes.png").write_bytes(b"picture")
+    assert cache_key(str(adapter)) == before  # no new export for a new card
+    meta = json.loads((adapter / "tokls_checkpoint.json").read_text(encoding="utf-8"))
+    meta["temperature"] = 1.0
+    (adapter / "tokls_checkpoint.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert cache_key(str(adapter)) != before
+
+
 # --------------------------------------------------------------------------------------------
 # the embedded model
 

@@ -65,6 +65,7 @@ __all__ = [
     "check_weights",
     "check_tokenizer",
     "MANIFEST_FILE",
+    "ADAPTER_FILE_SUFFIXES",
 ]
 
 METADATA_FILE = "tokls_checkpoint.json"
@@ -99,6 +100,8 @@ _HUB_FILES = [
     *TOKENIZER_FILES,
 ]
 _MERGE_FORMAT = "1"
+#: the files of an adapter folder that make the model (not its card or pictures): what cache keys hash
+ADAPTER_FILE_SUFFIXES = (".json", ".safetensors", ".txt", ".model")
 
 Progress = Callable[[str, "int | None"], None]
 
@@ -234,7 +237,7 @@ def portable_base_name(name: str) -> str:
 def _adapter_key(adapter: Path, base: Path) -> str:
     digest = hashlib.sha256(_MERGE_FORMAT.encode())
     for f in sorted(adapter.iterdir()):
-        if f.is_file() and f.suffix in (".json", ".safetensors", ".txt", ".model"):
+        if f.is_file() and f.suffix in ADAPTER_FILE_SUFFIXES:
             digest.update(f.name.encode() + b"\0")
             digest.update(f.read_bytes())
     digest.update(b"base\0")

@@ -40,6 +40,7 @@ from typing import Iterator
 
 from ..cachedir import tokls_cache
 from ..checkpoints import (
+    ADAPTER_FILE_SUFFIXES,
     METADATA_FILE,
     ClassifierError,
     ModelLoadError,
@@ -112,7 +113,7 @@ def cache_key(name: str, progress=None) -> str:
     digest = hashlib.sha256(EXPORT_FORMAT.encode() + b"\0")
     if (folder / "adapter_config.json").is_file():
         for f in sorted(folder.iterdir()):
-            if f.is_file():
+            if f.is_file() and f.suffix in ADAPTER_FILE_SUFFIXES:  # a new model card is not a new model
                 digest.update(f.name.encode() + b"\0" + f.read_bytes())
         meta = read_metadata(folder)
         base_name = meta.get("base") or read_json(folder / "adapter_config.json").get("base_model_name_or_path")
