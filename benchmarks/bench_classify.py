@@ -129,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         return lambda: subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     rows.append(("process start → first result (CLI, model cached)", *interleaved([
-        process([sys.executable, "-m", "tokls", "classify", "--backend", "onnx", one]),
-        process([sys.executable, "-m", "tokls", "classify", "--backend", "torch", one]),
+        process([sys.executable, "-m", "tokls", "classify", "--model", args.model, "--backend", "onnx", one]),
+        process([sys.executable, "-m", "tokls", "classify", "--model", args.model, "--backend", "torch", one]),
         process([sys.executable, "-c", pipe_code]),
     ], args.cold_repeat)))
 
