@@ -74,9 +74,11 @@ class FrozenPrefix:
                 for s in range(0, len(order), batch_size):
                     idx = order[s : s + batch_size]
                     ids, mask = pad([encoded[i] for i in idx], pad_id)
-                    hidden = self.body(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))[0]
-                    for row, i in enumerate(idx):
-                        out[i] = hidden[row, : len(encoded[i])].to(torch.float16 if half else torch.float32).clone()
+                    device = next(self.body.parameters()).device
+                    hidden = self.body(input_ids=torch.from_numpy(ids).to(device),
+                                       attention_mask=torch.from_numpy(mask).to(device))[0]
+                    for row, i in enumerate(idx):  # kept in host memory, whatever the device
+                        out[i] = hidden[row, : len(encoded[i])].to("cpu", torch.float16 if half else torch.float32)
         finally:
             self.body.train(was_training)
         return out
@@ -92,6 +94,8 @@ class FrozenPrefix:
         for row, s in enumerate(states):
             hidden[row, : s.shape[0]] = s.float()
             mask[row, : s.shape[0]] = 1
+        device = next(self.body.parameters()).device
+        hidden, mask = hidden.to(device), mask.to(device)
         full_mask = create_bidirectional_mask(config=self.config, inputs_embeds=hidden, attention_mask=mask)
         with self._only(list(self.layers)[self.start :]):
             sequence = self.encoder(hidden, attention_mask=full_mask)[0]
