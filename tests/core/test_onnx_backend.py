@@ -214,18 +214,25 @@ def test_sentiment_parity_onnx_and_torch():
         assert [len(a.windows) for a in got] == [len(b.windows) for b in reference]
 
 
-@pytest.mark.slow
-def test_sentiment_int8_keeps_accuracy_on_the_test_split():
+def onnx_test_accuracy(model: str) -> dict[str, float]:
+    """Accuracy of ``model``'s fp32 and int8 ONNX graphs on the test split, through the pipeline."""
     from tokls.core.backends import onnx_backend
-    from tokls.core.backends.onnx_export import EMBEDDED_INT8
 
     test = _test_split()
     accuracy = {}
     for precision in ("fp32", "int8"):
-        clf = Classifier("sentiment", backend="onnx")
-        clf._loaded = onnx_backend.load("sentiment", precision=precision)
+        clf = Classifier(model, backend="onnx")
+        clf._loaded = onnx_backend.load(model, precision=precision)
         results = clf.classify_many([t for t, _ in test], ClassifyOptions(batch_size=64))
-        accuracy[precision] = np.mean([r.label == gold for r, (_, gold) in zip(results, test)])
+        accuracy[precision] = float(np.mean([r.label == gold for r, (_, gold) in zip(results, test)]))
+    return accuracy
+
+
+@pytest.mark.slow
+def test_sentiment_int8_keeps_accuracy_on_the_test_split():
+    from tokls.core.backends.onnx_export import EMBEDDED_INT8
+
+    accuracy = onnx_test_accuracy("sentiment")
     lost = (accuracy["fp32"] - accuracy["int8"]) * 100
     assert EMBEDDED_INT8 == (lost <= 0.5), accuracy
     assert Classifier("sentiment").load().backend.precision == ("int8" if EMBEDDED_INT8 else "fp32")

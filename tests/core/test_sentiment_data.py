@@ -175,19 +175,22 @@ def test_embedded_model_has_three_labels_and_a_temperature():
     assert size <= 10 * 1024 * 1024
 
 
+#: objective sentences and clear opinions, with the label every sentiment preset must give them
+CLEAR_SENTENCES = {
+    "The film runs 104 minutes and was shot in Toronto.": "NEUTRAL",
+    "A young lawyer moves to New York to work for a large firm.": "NEUTRAL",
+    "A warm, funny and beautifully acted film. I loved every minute of it.": "POSITIVE",
+    "One of the best movies of the year: moving, smart and gorgeous.": "POSITIVE",
+    "A dull, lifeless mess. The plot is stupid and the acting is terrible.": "NEGATIVE",
+    "Boring, predictable and far too long; a waste of time.": "NEGATIVE",
+}
+
+
 @pytest.mark.slow
 def test_embedded_model_objective_sentences_are_neutral():
     from tokls.core.classify import Classifier
 
     sentiment = Classifier("sentiment")
     assert sentiment.labels == ["NEGATIVE", "NEUTRAL", "POSITIVE"]
-    texts = {
-        "The film runs 104 minutes and was shot in Toronto.": "NEUTRAL",
-        "A young lawyer moves to New York to work for a large firm.": "NEUTRAL",
-        "A warm, funny and beautifully acted film. I loved every minute of it.": "POSITIVE",
-        "One of the best movies of the year: moving, smart and gorgeous.": "POSITIVE",
-        "A dull, lifeless mess. The plot is stupid and the acting is terrible.": "NEGATIVE",
-        "Boring, predictable and far too long; a waste of time.": "NEGATIVE",
-    }
-    results = sentiment.classify_many(list(texts))
-    assert [r.label for r in results] == list(texts.values())
+    results = sentiment.classify_many(list(CLEAR_SENTENCES))
+    assert [r.label for r in results] == list(CLEAR_SENTENCES.values())

@@ -14,18 +14,11 @@ from tokls.core.checkpoints import embedded_dir, read_metadata, resolve_model
 from tokls.core.classify import Classifier, ClassifyOptions
 
 from .test_classify import NEGATIVE, POSITIVE, probs
-from .test_onnx_backend import _test_split
+from .test_onnx_backend import _test_split, onnx_test_accuracy
+from .test_sentiment_data import CLEAR_SENTENCES as CLEAR
 
 pytestmark = [pytest.mark.slow, pytest.mark.torch]
 
-CLEAR = {
-    "The film runs 104 minutes and was shot in Toronto.": "NEUTRAL",
-    "A young lawyer moves to New York to work for a large firm.": "NEUTRAL",
-    "A warm, funny and beautifully acted film. I loved every minute of it.": "POSITIVE",
-    "One of the best movies of the year: moving, smart and gorgeous.": "POSITIVE",
-    "A dull, lifeless mess. The plot is stupid and the acting is terrible.": "NEGATIVE",
-    "Boring, predictable and far too long; a waste of time.": "NEGATIVE",
-}
 _CLASSIFIERS: dict[str, Classifier] = {}
 
 
@@ -103,16 +96,9 @@ def test_cli_runs_it_on_onnx_without_torch():
 
 def test_int8_rule_on_the_test_split():
     """int8 only where it loses at most 0.5 accuracy points (it loses 1.8 here, so fp32 runs)."""
-    from tokls.core.backends import onnx_backend
     from tokls.core.backends.onnx_export import INT8_PRESETS
 
-    test = _test_split()
-    accuracy = {}
-    for precision in ("fp32", "int8"):
-        clf = Classifier("sentiment-large", backend="onnx")
-        clf._loaded = onnx_backend.load("sentiment-large", precision=precision)
-        results = clf.classify_many([t for t, _ in test], ClassifyOptions(batch_size=64))
-        accuracy[precision] = np.mean([r.label == gold for r, (_, gold) in zip(results, test)])
+    accuracy = onnx_test_accuracy("sentiment-large")
     lost = (accuracy["fp32"] - accuracy["int8"]) * 100
     assert INT8_PRESETS["sentiment-large"] == (lost <= 0.5), accuracy
     assert accuracy["fp32"] >= 0.87, accuracy  # the card's 88.56%, through the run-time path
