@@ -61,3 +61,22 @@ def test_nothing_to_stop_when_shutdown_ends_everything():
 
     assert stop_ray(Ray()) == []
     assert _gone(child)
+
+
+def test_bounded_returns_whether_the_call_finished_in_time():
+    import threading
+    import time
+
+    from tokls.scale import bounded
+
+    release = threading.Event()
+    t0 = time.monotonic()
+    assert bounded(lambda: release.wait(10), 0.2) is False  # a hanging shutdown: given up on
+    assert time.monotonic() - t0 < 2
+    release.set()
+    assert bounded(lambda: None, 5) is True
+
+    def fails():
+        raise RuntimeError("GCS unreachable")
+
+    assert bounded(fails, 5) is True  # it returned (with an error, logged): nothing left to wait for

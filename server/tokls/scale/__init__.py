@@ -9,7 +9,11 @@ on Ray Data (``tokls classify --input``).
 
 from __future__ import annotations
 
-__all__ = ["RAY_HINT", "RayMissing", "import_ray", "start_ray", "stop_ray"]
+import logging
+
+__all__ = ["RAY_HINT", "SHUTDOWN_WAIT_S", "RayMissing", "bounded", "import_ray", "start_ray", "stop_ray"]
+
+log = logging.getLogger(__name__)
 
 RAY_HINT = 'Ray is not installed: pip install "tokls[ray]"'
 _LOCAL_ONLY_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
@@ -53,6 +57,28 @@ def start_ray(address: str | None, num_cpus: int | None = None):
     return ray
 
 
+#: how long a shutdown call (Ray's, Serve's) may take before tokls stops the processes itself
+SHUTDOWN_WAIT_S = 30.0
+
+
+def bounded(call, seconds: float) -> bool:
+    """Run ``call()`` on a daemon thread and wait at most ``seconds``: whether it returned in time.
+    A shutdown that hangs (Ray's and Serve's can, on a busy machine) must not keep a process alive;
+    what it should have stopped is then stopped by process id. Its exception, if any, is logged."""
+    import threading
+
+    def run() -> None:
+        try:
+            call()
+        except Exception:  # noqa: BLE001 - a failed shutdown is followed by stopping the processes
+            log.warning("%s failed", getattr(call, "__qualname__", call), exc_info=True)
+
+    worker = threading.Thread(target=run, name="tokls-shutdown", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    return not worker.is_alive()
+
+
 def stop_ray(ray) -> list[int]:
     """Disconnect (``ray.shutdown()``), and make sure a local instance this process started is gone.
 
@@ -68,7 +94,8 @@ def stop_ray(ray) -> list[int]:
 
     ours = [(pid, started) for pid, started in _descendants(os.getpid()) if _is_ray(pid)]  # before shutdown
     try:
-        ray.shutdown()
+        if not bounded(ray.shutdown, SHUTDOWN_WAIT_S):
+            log.warning("ray.shutdown() did not return in %.0f s; stopping Ray's processes by their ids", SHUTDOWN_WAIT_S)
     finally:
         deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline and any(_alive(pid, started) for pid, started in ours):

@@ -3,16 +3,21 @@
 Each replica loads the model once (``num_gpus`` GPUs, else one CPU each) and answers
 ``/predict``, ``/info`` and ``/health`` (one deployment at route ``/``). Ray is imported only in
 :func:`serve_model`; with no ``address`` a local Ray instance is started on 127.0.0.1 and stopped
-when serving ends (Ctrl-C or SIGTERM).
+when serving ends (Ctrl-C or SIGTERM). Serve's and Ray's shutdowns are bounded in time
+(:func:`tokls.scale.bounded`): one that hangs no longer keeps the process alive, and Ray's
+processes are then stopped by their ids.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import time
 
 __all__ = ["build_app", "serve_model"]
+
+log = logging.getLogger(__name__)
 
 
 def build_app(model: str, *, device: str = "auto", replicas: int = 1, num_gpus: float = 0,
@@ -53,7 +58,7 @@ def _stop_on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
 def serve_model(model: str, *, host: str, port: int, replicas: int, num_gpus: float, device: str,
                 address: str | None, max_seconds: float | None = None) -> int:
     """Deploy and serve until interrupted (or ``max_seconds``); Ray and Serve are shut down after."""
-    from . import start_ray, stop_ray
+    from . import SHUTDOWN_WAIT_S, bounded, start_ray, stop_ray
 
     ray = start_ray(address, num_cpus=None if address else max(replicas, 1) + 1)
     from ray import serve
@@ -73,7 +78,8 @@ def serve_model(model: str, *, host: str, port: int, replicas: int, num_gpus: fl
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         try:
-            serve.shutdown()
+            if not bounded(serve.shutdown, SHUTDOWN_WAIT_S):
+                log.warning("serve.shutdown() did not return in %.0f s; stopping Ray", SHUTDOWN_WAIT_S)
         finally:
             stop_ray(ray)
         print("tokls serve-model: stopped", file=sys.stderr, flush=True)
