@@ -51,10 +51,11 @@ def _http(url: str, payload=None, timeout: float = 30):
 @pytest.fixture(scope="module")
 def served():
     port = _free_port()
-    # --max-seconds: it stops by itself even if this test dies
+    # --max-seconds: it stops by itself even if this test dies. Started with SIGINT ignored, as a
+    # background job of a non-interactive shell is: Ctrl-C (SIGINT) must stop it all the same.
     proc = subprocess.Popen([sys.executable, "-m", "tokls", "serve-model", "--port", str(port), "--device", "cpu",
                              "--max-seconds", "400"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 240

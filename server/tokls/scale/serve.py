@@ -70,6 +70,9 @@ def serve_model(model: str, *, host: str, port: int, replicas: int, num_gpus: fl
         print(f"tokls serve-model: {model} on http://{host}:{port} ({replicas} replica(s)); "
               "TEI-compatible /predict, /info, /health. Ctrl-C stops.", flush=True)
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        # Ctrl-C stops it even when started where SIGINT is ignored (a background job of a
+        # non-interactive shell inherits SIG_IGN, and Python then never raises KeyboardInterrupt)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         started = time.monotonic()
         while max_seconds is None or time.monotonic() - started < max_seconds:
             time.sleep(0.5)
@@ -77,6 +80,7 @@ def serve_model(model: str, *, host: str, port: int, replicas: int, num_gpus: fl
         pass
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
         try:
             if not bounded(serve.shutdown, SHUTDOWN_WAIT_S):
                 log.warning("serve.shutdown() did not return in %.0f s; stopping Ray", SHUTDOWN_WAIT_S)
